@@ -1,0 +1,119 @@
+//! The original's request body, decoded the way Go's `encoding/json` decoded it into
+//! `struct { Name string; Quantity int \`json:"quantity"\` }`: keys match case-insensitively
+//! (`"name"` works for `"Name"`), a later key overrides an earlier one, unknown keys and `null`
+//! are ignored, and a missing quantity is 0.
+
+use std::fmt;
+
+use poem_openapi::Object;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::api::schema::NameInput;
+use crate::domain::{ProductName, Quantity, RuleViolation};
+
+/// A request body of the seed-compatible API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Object)]
+#[oai(rename = "LegacyProductInput")]
+pub struct LegacyInput {
+    /// The product name (`name` is accepted too; keys match case-insensitively).
+    #[oai(rename = "Name")]
+    pub name: Option<NameInput>,
+    /// Defaults to 0.
+    #[oai(validator(minimum(value = "0"), maximum(value = "2147483647")))]
+    pub quantity: Option<i64>,
+}
+
+impl LegacyInput {
+    /// Applies the product rules to the decoded fields.
+    pub fn parse(&self) -> Result<(ProductName, Quantity), RuleViolation> {
+        let name = ProductName::parse(self.name.as_ref().map_or("", |n| n.0.as_str()), "Name")?;
+        let quantity = Quantity::parse(self.quantity.unwrap_or(0), "quantity")?;
+        Ok((name, quantity))
+    }
+}
+
+impl<'de> Deserialize<'de> for LegacyInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(InputVisitor)
+    }
+}
+
+struct InputVisitor;
+
+impl<'de> Visitor<'de> for InputVisitor {
+    type Value = LegacyInput;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(r#"an object like {"Name":"ball","quantity":4}"#)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LegacyInput, A::Error> {
+        let mut input = LegacyInput::default();
+        while let Some(key) = map.next_key::<String>()? {
+            if key.eq_ignore_ascii_case("name") {
+                if let Some(name) = map.next_value::<Option<String>>()? {
+                    input.name = Some(NameInput(name));
+                }
+            } else if key.eq_ignore_ascii_case("quantity") {
+                if let Some(quantity) = map.next_value::<Option<i64>>()? {
+                    input.quantity = Some(quantity);
+                }
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(input)
+    }
+}
+
+/// A product as the original wrote it: `{"Name":"ball","quantity":4}`, in that field order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+#[oai(rename = "LegacyProduct")]
+pub struct LegacyProduct {
+    #[serde(rename = "Name")]
+    #[oai(rename = "Name")]
+    pub name: String,
+    pub quantity: i64,
+}
+
+impl LegacyProduct {
+    pub fn new(name: &ProductName, quantity: Quantity) -> Self {
+        Self {
+            name: name.to_string(),
+            quantity: quantity.get(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::body::parse;
+
+    fn decode(json: &str) -> LegacyInput {
+        parse::<LegacyInput>(json.as_bytes()).expect("decodes")
+    }
+
+    #[test]
+    fn keys_match_case_insensitively_and_the_last_wins() {
+        let input = decode(r#"{"name":"a","QUANTITY":2,"Name":"b","extra":[1]}"#);
+        assert_eq!(input.parse().unwrap().0.as_str(), "b");
+        assert_eq!(input.quantity, Some(2));
+    }
+
+    #[test]
+    fn missing_quantity_is_zero_and_null_is_ignored() {
+        let input = decode(r#"{"Name":"ball","quantity":null}"#);
+        assert_eq!(input.parse().unwrap().1.get(), 0);
+    }
+
+    #[test]
+    fn wrong_types_and_missing_names_are_errors() {
+        assert!(parse::<LegacyInput>(br#"{"Name":1}"#).is_err());
+        assert!(parse::<LegacyInput>(br#"{"Name":"a","quantity":1.5}"#).is_err());
+        assert!(parse::<LegacyInput>(br#"[]"#).is_err());
+        let missing_name = decode(r#"{"quantity":1}"#).parse().unwrap_err();
+        assert_eq!(missing_name.field, "Name");
+    }
+}

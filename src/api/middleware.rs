@@ -1,0 +1,141 @@
+//! Cross-cutting request handling: the body limit, the request timeout, and turning every
+//! error into a problem response.
+
+use std::time::Duration;
+
+use poem::http::{HeaderValue, Method, StatusCode, header};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem_openapi::OperationId;
+
+use super::problem::{ApiError, problem_response};
+use super::routes::RouteTable;
+
+/// Bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads at most [`MAX_BODY_BYTES`] of a body, whether or not `Content-Length` announces it
+/// (poem's `SizeLimit` only trusts the header, and wants it even on a bodiless GET).
+pub struct BodyLimit;
+
+impl<E: Endpoint> Middleware<E> for BodyLimit {
+    type Output = BodyLimitEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        BodyLimitEndpoint(inner)
+    }
+}
+
+pub struct BodyLimitEndpoint<E>(E);
+
+impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let too_large = || ApiError::Http {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            detail: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        };
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return Err(too_large().into());
+        }
+        let body = req
+            .take_body()
+            .into_bytes_limit(MAX_BODY_BYTES)
+            .await
+            .map_err(|err| match err {
+                poem::error::ReadBodyError::PayloadTooLarge => too_large(),
+                other => ApiError::BadRequest(format!("body: {other}")),
+            })?;
+        req.set_body(body);
+        self.0.call(req).await
+    }
+}
+
+/// Answers 503 when a request takes longer than the configured timeout.
+pub struct RequestTimeout(pub Duration);
+
+impl<E: Endpoint> Middleware<E> for RequestTimeout {
+    type Output = RequestTimeoutEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        RequestTimeoutEndpoint(inner, self.0)
+    }
+}
+
+pub struct RequestTimeoutEndpoint<E>(E, Duration);
+
+impl<E: Endpoint> Endpoint for RequestTimeoutEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, req: Request) -> Result<Self::Output> {
+        match tokio::time::timeout(self.1, self.0.call(req)).await {
+            Ok(result) => result,
+            Err(_) => Err(ApiError::Timeout.into()),
+        }
+    }
+}
+
+/// Renders every error as `application/problem+json`: ours as they are, the framework's
+/// (unknown path, wrong method, unparsable parameter, wrong content type, …) with their status
+/// and message. A 405 also gets `Allow`. 5xx details from elsewhere are never passed on.
+pub struct ProblemErrors(pub RouteTable);
+
+impl<E: Endpoint> Middleware<E> for ProblemErrors {
+    type Output = ProblemErrorsEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        ProblemErrorsEndpoint(inner, self.0.clone())
+    }
+}
+
+pub struct ProblemErrorsEndpoint<E>(E, RouteTable);
+
+impl<E: Endpoint> Endpoint for ProblemErrorsEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        let path = req.uri().path().to_owned();
+        let err = match self.0.call(req).await {
+            Ok(resp) => return Ok(resp.into_response()),
+            Err(err) => err,
+        };
+        // Keep the operation that failed, for the metrics and trace route label.
+        let operation = err.data::<OperationId>().cloned();
+        let mut response = if err.is::<ApiError>() {
+            err.into_response()
+        } else {
+            framework_problem(err, self.1.allowed_methods(&path).unwrap_or_default())
+        };
+        if let Some(operation) = operation {
+            response.set_data(operation);
+        }
+        Ok(response)
+    }
+}
+
+fn framework_problem(err: poem::Error, allowed: &[Method]) -> Response {
+    let status = err.status();
+    let detail = if status.is_server_error() {
+        tracing::error!(error = %err, "unhandled error");
+        "internal error".to_owned()
+    } else {
+        err.to_string()
+    };
+    let mut response = problem_response(&ApiError::Http { status, detail }.problem());
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+    }
+    response
+}

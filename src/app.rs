@@ -1,0 +1,144 @@
+//! Builds the running service from its settings: database, migrations, both listeners.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{EndpointExt, Server};
+use sea_orm::DatabaseConnection;
+
+use crate::config::{ConfigError, Settings};
+use crate::shutdown::Shutdown;
+use crate::store::{Store, migrations, pool};
+use crate::telemetry::metrics::{self, HttpMetrics, Metrics};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot connect to the database {url}: {source}")]
+    Database {
+        url: String,
+        #[source]
+        source: sea_orm::DbErr,
+    },
+    #[error("migrations failed: {0}")]
+    Migrations(#[source] sea_orm::DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A service with its database ready and its listeners bound, not yet serving.
+pub struct Application {
+    api: TcpAcceptor,
+    metrics_listener: TcpAcceptor,
+    store: Store,
+    metrics: Metrics,
+    settings: Settings,
+}
+
+/// Opens the database pool described by `settings`, recording every statement's duration.
+pub async fn connect(
+    settings: &Settings,
+    metrics: &Metrics,
+) -> Result<DatabaseConnection, StartupError> {
+    let url = settings.database_url()?;
+    let mut db = pool::connect(url.expose(), &settings.pool_settings())
+        .await
+        .map_err(|source| StartupError::Database {
+            url: url.to_string(),
+            source,
+        })?;
+    let metrics = metrics.clone();
+    db.set_metric_callback(move |info| {
+        metrics.observe_query(&info.statement.sql, info.elapsed.as_secs_f64());
+    });
+    tracing::info!(database = %url, "connected");
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let metrics = Metrics::new();
+        let db = connect(&settings, &metrics).await?;
+        if settings.migrate_on_start {
+            migrations::run(&db, migrations::Action::Up)
+                .await
+                .map_err(StartupError::Migrations)?;
+        }
+        let api = bind(settings.listen_addr).await?;
+        let metrics_listener = bind(settings.metrics_addr).await?;
+        Ok(Self {
+            api,
+            metrics_listener,
+            store: Store::new(db),
+            metrics,
+            settings,
+        })
+    }
+
+    pub fn api_addr(&self) -> SocketAddr {
+        local_addr(&self.api)
+    }
+
+    pub fn metrics_addr(&self) -> SocketAddr {
+        local_addr(&self.metrics_listener)
+    }
+
+    /// Serves until `shutdown` fires, then lets in-flight requests finish for at most the grace
+    /// period and closes the database pool.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> io::Result<()> {
+        let Self {
+            api,
+            metrics_listener,
+            store,
+            metrics,
+            settings,
+        } = self;
+        let grace = Some(settings.shutdown_grace());
+        let (api_endpoint, routes) =
+            crate::api::endpoint(store.clone(), settings.request_timeout());
+        let api_endpoint = api_endpoint.with(HttpMetrics {
+            metrics: metrics.clone(),
+            routes: Arc::new(routes),
+        });
+        let pool_store = store.clone();
+        let metrics_endpoint = metrics::endpoint(metrics, move || pool_store.pool_state());
+
+        tracing::info!(api = %local_addr(&api), metrics = %local_addr(&metrics_listener), "serving");
+        let api_server = Server::new_with_acceptor(api).run_with_graceful_shutdown(
+            api_endpoint,
+            shutdown.clone().requested(),
+            grace,
+        );
+        let metrics_server = Server::new_with_acceptor(metrics_listener)
+            .run_with_graceful_shutdown(metrics_endpoint, shutdown.requested(), grace);
+        let (api_result, metrics_result) = tokio::join!(api_server, metrics_server);
+        if let Err(err) = store.connection().clone().close().await {
+            tracing::warn!(error = %err, "closing the database pool");
+        }
+        tracing::info!("stopped");
+        api_result.and(metrics_result)
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpAcceptor, StartupError> {
+    TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .map_err(|source| StartupError::Listen { addr, source })
+}
+
+fn local_addr(acceptor: &TcpAcceptor) -> SocketAddr {
+    acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .expect("a TCP acceptor has a socket address")
+}

@@ -1,0 +1,61 @@
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// How the connection pool behaves; from the service configuration.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is answered 503.
+    pub acquire_timeout: Duration,
+    /// Upper bound for one statement on PostgreSQL, so a stuck query cannot hold a connection.
+    pub statement_timeout: Duration,
+}
+
+/// How long SQLite waits on a writer's lock before giving up (then the request gets 503).
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the pool. `url` is `sqlite:…` or `postgres:…` (checked by the configuration).
+pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_timeout(settings.acquire_timeout)
+        .statement_timeout(settings.statement_timeout)
+        .set_application_name("products-api")
+        // One line per statement only at debug level; slow ones are always worth a warning.
+        .sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(500))
+        // WAL lets readers proceed beside the single writer; writers queue on the busy timeout
+        // instead of failing at once. NORMAL sync is durable across process crashes in WAL mode.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+/// `(idle, in_use)` connections of the pool right now.
+pub fn state(db: &DatabaseConnection) -> (u32, u32) {
+    fn split(size: u32, idle: usize) -> (u32, u32) {
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        (idle, size - idle)
+    }
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            split(pool.size(), pool.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            split(pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    }
+}

@@ -1,0 +1,232 @@
+//! Prometheus metrics with the names, types and labels of contract §8, served on their own
+//! listener. Labels carry route templates and statuses only, never a raw path or a name.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use poem::http::StatusCode;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+/// Seconds; from 0.5 ms (a cached read) to 10 s (the request timeout).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The route label of requests that matched no operation.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Every metric the service exports, registered in its own registry.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_duration: HistogramVec,
+    in_flight: IntGauge,
+    pool_connections: IntGaugeVec,
+    query_duration: HistogramVec,
+    adjustments: IntCounterVec,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("http_server_requests_total", "HTTP requests answered."),
+            &["method", "route", "status"],
+        )
+        .expect("valid metric");
+        let request_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "http_server_request_duration_seconds",
+                "Time from request to response head.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["method", "route", "status"],
+        )
+        .expect("valid metric");
+        let in_flight = IntGauge::new("http_server_requests_in_flight", "Requests being handled.")
+            .expect("valid metric");
+        let pool_connections = IntGaugeVec::new(
+            Opts::new("db_pool_connections", "Database pool connections by state."),
+            &["state"],
+        )
+        .expect("valid metric");
+        let query_duration = HistogramVec::new(
+            HistogramOpts::new("db_query_duration_seconds", "Database statement duration.")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["operation"],
+        )
+        .expect("valid metric");
+        let adjustments = IntCounterVec::new(
+            Opts::new(
+                "inventory_adjustments_total",
+                "Quantity adjustments by outcome.",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
+        let build_info = GaugeVec::new(
+            Opts::new("build_info", "Always 1; labels name the running build."),
+            &["version", "revision"],
+        )
+        .expect("valid metric");
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION"), crate::build::REVISION])
+            .set(1.0);
+        for state in ["idle", "in_use"] {
+            pool_connections.with_label_values(&[state]).set(0);
+        }
+        for result in ["applied", "rejected"] {
+            adjustments.with_label_values(&[result]);
+        }
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(request_duration.clone()),
+            Box::new(in_flight.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(query_duration.clone()),
+            Box::new(adjustments.clone()),
+            Box::new(build_info),
+            Box::new(prometheus::process_collector::ProcessCollector::for_self()),
+        ] {
+            registry
+                .register(collector)
+                .expect("metric names are unique");
+        }
+        Self {
+            registry,
+            requests,
+            request_duration,
+            in_flight,
+            pool_connections,
+            query_duration,
+            adjustments,
+        }
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .expect("text encoding of gathered metrics");
+        String::from_utf8(buffer).expect("exposition is UTF-8")
+    }
+
+    pub fn set_pool(&self, idle: u32, in_use: u32) {
+        self.pool_connections
+            .with_label_values(&["idle"])
+            .set(i64::from(idle));
+        self.pool_connections
+            .with_label_values(&["in_use"])
+            .set(i64::from(in_use));
+    }
+
+    /// Records one database statement; `sql` is only used for its first keyword.
+    pub fn observe_query(&self, sql: &str, seconds: f64) {
+        let operation = match sql.split_whitespace().next().map(str::to_ascii_lowercase) {
+            Some(op) if ["select", "insert", "update", "delete"].contains(&op.as_str()) => op,
+            _ => "other".to_owned(),
+        };
+        self.query_duration
+            .with_label_values(&[&operation])
+            .observe(seconds);
+    }
+
+    pub fn count_adjustment(&self, applied: bool) {
+        let result = if applied { "applied" } else { "rejected" };
+        self.adjustments.with_label_values(&[result]).inc();
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Maps a finished request to its route label: the template of the operation that handled it.
+pub trait RouteLabel: Send + Sync {
+    fn route_of(&self, response: &Response) -> Option<&str>;
+}
+
+/// Counts and times every request by method, route template and status.
+pub struct HttpMetrics<R> {
+    pub metrics: Metrics,
+    pub routes: Arc<R>,
+}
+
+impl<E: Endpoint, R: RouteLabel + 'static> Middleware<E> for HttpMetrics<R> {
+    type Output = HttpMetricsEndpoint<E, R>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        HttpMetricsEndpoint {
+            inner,
+            metrics: self.metrics.clone(),
+            routes: self.routes.clone(),
+        }
+    }
+}
+
+pub struct HttpMetricsEndpoint<E, R> {
+    inner: E,
+    metrics: Metrics,
+    routes: Arc<R>,
+}
+
+impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for HttpMetricsEndpoint<E, R> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        let started = Instant::now();
+        let method = known_method(req.method().as_str());
+        self.metrics.in_flight.inc();
+        let response = match self.inner.call(req).await {
+            Ok(resp) => resp.into_response(),
+            Err(err) => err.into_response(),
+        };
+        self.metrics.in_flight.dec();
+        let route = self.routes.route_of(&response).unwrap_or(UNMATCHED_ROUTE);
+        let status = status_label(response.status());
+        let labels = [method, route, status.as_str()];
+        self.metrics.requests.with_label_values(&labels).inc();
+        self.metrics
+            .request_duration
+            .with_label_values(&labels)
+            .observe(started.elapsed().as_secs_f64());
+        Ok(response)
+    }
+}
+
+/// Standard methods as themselves, anything a client invents as `OTHER`.
+fn known_method(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("OTHER")
+}
+
+fn status_label(status: StatusCode) -> String {
+    status.as_u16().to_string()
+}
+
+/// The metrics listener's endpoint: `GET /metrics`, refreshing the pool gauges first.
+pub fn endpoint(
+    metrics: Metrics,
+    pool_state: impl Fn() -> (u32, u32) + Send + Sync + 'static,
+) -> impl Endpoint<Output = Response> {
+    poem::Route::new().at(
+        "/metrics",
+        poem::get(poem::endpoint::make_sync(move |_| {
+            let (idle, in_use) = pool_state();
+            metrics.set_pool(idle, in_use);
+            Response::builder()
+                .content_type("text/plain; version=0.0.4; charset=utf-8")
+                .body(metrics.render())
+        })),
+    )
+}
