@@ -1,0 +1,13 @@
+# Values of the production stack (everything else keeps its default). The pipeline adds
+# image_digest and app_version on every apply.
+region             = "eu-west-1"
+name               = "products-api"
+environment        = "production"
+single_nat_gateway = true
+db_multi_az        = true
+min_capacity       = 2
+max_capacity       = 6
+bake_time_minutes  = 10
+# domain_name     = "api.example.com"
+# route53_zone_id = "Z0123456789ABCDEFGHIJ"
+# alarm_email     = "oncall@example.com"
