@@ -96,7 +96,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        ApiError::BadRequest(if path == "." {
+        // The root ("." or "?") is the body itself.
+        ApiError::BadRequest(if path == "." || path.starts_with('?') {
             format!("body: {inner}")
         } else {
             format!("{path}: {inner}")

@@ -136,7 +136,10 @@ impl Store {
                     PutOutcome::Replaced(product)
                 })
             }
-            Err(DbErr::RecordNotInserted) => Err(StoreError::PreconditionFailed),
+            // The condition held nothing back: no row came back from the conditional insert.
+            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
+                Err(StoreError::PreconditionFailed)
+            }
             Err(err) => Err(err.into()),
         }
     }

@@ -1,0 +1,136 @@
+//! The binary: bad configuration, secrets in output, the health check, SIGTERM.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::*;
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_products-api"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("PG_DSN")
+        .env_remove("PGHOST");
+    command
+}
+
+#[test]
+fn bad_settings_fail_at_start_with_exit_2_naming_the_variable() {
+    let cases = [
+        ("LISTEN_ADDR", "not-an-address", "LISTEN_ADDR"),
+        ("DB_MAX_CONNECTIONS", "many", "DB_MAX_CONNECTIONS"),
+        ("MIGRATE_ON_START", "perhaps", "MIGRATE_ON_START"),
+        ("DATABASE_URL", "mysql://root:hunter2@db/x", "DATABASE_URL"),
+    ];
+    for (variable, value, named) in cases {
+        let out = binary()
+            .env(variable, value)
+            .stdout(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{variable}={value}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains(named), "{variable}: {all}");
+        assert!(!all.contains("hunter2"), "the password leaked: {all}");
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_reported_without_its_password() {
+    let out = binary()
+        .env("DATABASE_URL", "postgres://app:s3cr3t-pw@127.0.0.1:1/x")
+        .env("DB_ACQUIRE_TIMEOUT_SECONDS", "0.5")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("REDACTED") && !all.contains("s3cr3t-pw"),
+        "{all}"
+    );
+}
+
+#[test]
+fn each_subcommand_has_help() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+        &["openapi", "--help"],
+        &["healthcheck", "--help"],
+    ] {
+        let out = binary().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"));
+    }
+}
+
+#[tokio::test]
+async fn healthcheck_and_sigterm() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let port = free_port();
+    let mut child = binary()
+        .env("DATABASE_URL", &db.url)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("METRICS_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let healthy = || {
+        binary()
+            .arg("healthcheck")
+            .env("LISTEN_ADDR", format!("0.0.0.0:{port}"))
+            .status()
+            .unwrap()
+            .success()
+    };
+    let mut up = false;
+    for _ in 0..100 {
+        if healthy() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "healthcheck succeeds once the service listens");
+    let url = format!("http://127.0.0.1:{port}/nope");
+    assert!(
+        !binary()
+            .args(["healthcheck", "--url", &url])
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    send_sigterm(child.id());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "SIGTERM exits 0");
+    assert!(!healthy());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn send_sigterm(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real service over HTTP, on SQLite and on PostgreSQL.
+//! PostgreSQL must be reachable (see `helpers::pg_admin_url`); these tests never skip.
+
+mod helpers;
+
+mod adoption;
+mod bad_input;
+mod command_line;
+mod concurrency;
+mod migrations;
+mod openapi_document;
+mod operations;
+mod ordering;
+mod persistence;
+mod seed_compatible;
+mod v1_products;

@@ -1,0 +1,84 @@
+//! Migrations: three replicas starting at once, and the `migrate` subcommand.
+
+use std::process::Command;
+
+use futures::future::join_all;
+use products_api::app::Application;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_migrating_an_empty_postgres_database_all_come_up() {
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let builds = join_all((0..3).map(|_| Application::build(settings(&db.url, &[])))).await;
+    let applications: Vec<Application> = builds
+        .into_iter()
+        .map(|built| built.expect("every replica starts"))
+        .collect();
+
+    let conn = db.connect().await;
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+        .expect("migration table");
+    assert_eq!(
+        rows.len(),
+        migration_count(),
+        "each migration applied exactly once"
+    );
+
+    for application in applications {
+        let (trigger, stop) = products_api::shutdown::channel();
+        let address = application.api_addr();
+        let server = tokio::spawn(application.run_until_stopped(stop));
+        let ready = reqwest::get(format!("http://{address}/readyz"))
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 200);
+        trigger.fire();
+        server.await.unwrap().unwrap();
+    }
+}
+
+fn migration_count() -> usize {
+    use migration::MigratorTrait;
+    migration::Migrator::migrations().len()
+}
+
+fn products_api(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_products-api"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run products-api")
+}
+
+#[tokio::test]
+async fn migrate_subcommand_applies_rolls_back_and_reports() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let status = |expected: &str| {
+        let out = products_api(&db.url, &["migrate", "status"]);
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.lines().all(|l| l.starts_with(expected)) && !text.is_empty(),
+            "{text}"
+        );
+    };
+    status("pending");
+    assert!(products_api(&db.url, &["migrate", "up"]).status.success());
+    status("applied");
+    assert!(products_api(&db.url, &["migrate", "down"]).status.success());
+    status("pending");
+    assert!(
+        products_api(&db.url, &["migrate", "fresh"])
+            .status
+            .success()
+    );
+    status("applied");
+}
