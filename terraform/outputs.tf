@@ -32,3 +32,8 @@ output "app_log_group" {
   description = "Log group of the app's JSON logs."
   value       = module.service.log_group_names["app"]
 }
+
+output "app_version" {
+  description = "Release label (commit SHA) of the deployed image."
+  value       = var.app_version
+}
