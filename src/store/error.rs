@@ -44,9 +44,10 @@ fn is_transient(err: &DbErr) -> bool {
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // PostgreSQL classes 08 (connection exception) and 57P (operator intervention);
+            // PostgreSQL classes 08 (connection exception) and 57 (operator intervention,
+            // including 57014: the statement timeout cancelled the query);
             // SQLite 5/6 (SQLITE_BUSY/SQLITE_LOCKED after the busy timeout).
-            code.starts_with("08") || code.starts_with("57P") || code == "5" || code == "6"
+            code.starts_with("08") || code.starts_with("57") || code == "5" || code == "6"
         }),
         _ => false,
     }

@@ -12,5 +12,6 @@ mod openapi_document;
 mod operations;
 mod ordering;
 mod persistence;
+mod resilience;
 mod seed_compatible;
 mod v1_products;

@@ -1,0 +1,53 @@
+//! Limits that keep the service answering: the pool acquire timeout and the request timeout.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+use crate::helpers::*;
+
+/// With one pooled connection held by a request that waits on a table lock, a second request
+/// gets 503 after the acquire timeout instead of queueing; the first gets 503 at the request
+/// timeout; once the lock is gone everything answers 200 again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let app = spawn_app_with(
+        db,
+        &["--db-max-connections", "1", "--db-acquire-timeout-seconds", "0.5", "--request-timeout-seconds", "2"],
+    )
+    .await;
+    app.create("ball", 1).await;
+
+    let locker = app.db.connect().await;
+    let lock = locker.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE").await.unwrap();
+
+    let started = Instant::now();
+    let holder = tokio::spawn({
+        let (client, url) = (app.client.clone(), app.url("/v1/products/ball"));
+        async move { client.get(url).send().await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let queued = app.get("/v1/products/ball").await;
+    let queued_after = started.elapsed();
+    let problem = assert_problem(queued, 503).await;
+    assert!(queued_after < Duration::from_millis(1500), "503 after {queued_after:?}");
+    assert!(problem["detail"].as_str().unwrap().contains("unavailable"));
+
+    let held = holder.await.unwrap();
+    let held_after = started.elapsed();
+    assert_problem(held, 503).await;
+    assert!(held_after < Duration::from_secs(4), "timed out after {held_after:?}");
+
+    lock.rollback().await.unwrap();
+    let mut recovered = false;
+    for _ in 0..20 {
+        if app.get("/v1/products/ball").await.status() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "answers 200 once the lock is released");
+}
