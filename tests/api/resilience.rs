@@ -14,14 +14,23 @@ async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
     let db = TestDatabase::new(Backend::Postgres).await;
     let app = spawn_app_with(
         db,
-        &["--db-max-connections", "1", "--db-acquire-timeout-seconds", "0.5", "--request-timeout-seconds", "2"],
+        &[
+            "--db-max-connections",
+            "1",
+            "--db-acquire-timeout-seconds",
+            "0.5",
+            "--request-timeout-seconds",
+            "2",
+        ],
     )
     .await;
     app.create("ball", 1).await;
 
     let locker = app.db.connect().await;
     let lock = locker.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
 
     let started = Instant::now();
     let holder = tokio::spawn({
@@ -32,13 +41,19 @@ async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
     let queued = app.get("/v1/products/ball").await;
     let queued_after = started.elapsed();
     let problem = assert_problem(queued, 503).await;
-    assert!(queued_after < Duration::from_millis(1500), "503 after {queued_after:?}");
+    assert!(
+        queued_after < Duration::from_millis(1500),
+        "503 after {queued_after:?}"
+    );
     assert!(problem["detail"].as_str().unwrap().contains("unavailable"));
 
     let held = holder.await.unwrap();
     let held_after = started.elapsed();
     assert_problem(held, 503).await;
-    assert!(held_after < Duration::from_secs(4), "timed out after {held_after:?}");
+    assert!(
+        held_after < Duration::from_secs(4),
+        "timed out after {held_after:?}"
+    );
 
     lock.rollback().await.unwrap();
     let mut recovered = false;
