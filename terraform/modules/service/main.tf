@@ -288,7 +288,6 @@ resource "aws_ecs_service" "this" {
   health_check_grace_period_seconds  = var.health_check_grace_period_seconds
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
-  availability_zone_rebalancing      = "ENABLED"
 
   deployment_controller {
     type = "ECS"
