@@ -40,7 +40,7 @@ def test_target_group_health_check_is_healthz(root, edge):
     hc = edge.resource("aws_lb_target_group", "this")["health_check"][0]
     assert hc["path"] == "${var.health_check_path}"
     assert hc["port"] == "traffic-port" and str(hc["matcher"]) == "200"
-    assert int(edge.resource("aws_lb_target_group", "this")["port"] == "${var.target_port}")
+    assert edge.resource("aws_lb_target_group", "this")["port"] == "${var.target_port}"
     # Drain quickly, but not instantly: requests finish in well under a second.
     assert 5 <= edge.default("deregistration_delay") <= 60
 
