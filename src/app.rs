@@ -11,7 +11,8 @@ use sea_orm::DatabaseConnection;
 use crate::config::{ConfigError, Settings};
 use crate::shutdown::Shutdown;
 use crate::store::{Store, migrations, pool};
-use crate::telemetry::metrics::{self, HttpMetrics, Metrics};
+use crate::telemetry::http::RequestTelemetry;
+use crate::telemetry::metrics::{self, Metrics};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -103,8 +104,8 @@ impl Application {
         } = self;
         let grace = Some(settings.shutdown_grace());
         let (api_endpoint, routes) =
-            crate::api::endpoint(store.clone(), settings.request_timeout());
-        let api_endpoint = api_endpoint.with(HttpMetrics {
+            crate::api::endpoint(store.clone(), metrics.clone(), settings.request_timeout());
+        let api_endpoint = api_endpoint.with(RequestTelemetry {
             metrics: metrics.clone(),
             routes: Arc::new(routes),
         });

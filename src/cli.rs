@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{self, Application, StartupError};
 use crate::config::Settings;
 use crate::store::migrations::{self, Action};
-use crate::telemetry::{logging, metrics::Metrics};
+use crate::telemetry::{self, metrics::Metrics};
 use crate::{api, shutdown};
 
 #[derive(Debug, Parser)]
@@ -77,11 +77,17 @@ async fn with_logging(
     settings: &Settings,
     work: impl Future<Output = Result<(), StartupError>>,
 ) -> ExitCode {
-    if let Err(err) = logging::init(settings.log_format, &settings.rust_log) {
-        eprintln!("error: {err}");
-        return ExitCode::from(EXIT_CONFIG);
-    }
-    match work.await {
+    let telemetry = match telemetry::init(settings.log_format, &settings.rust_log) {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let result = work.await;
+    // Blocking: waits for the exporter to send the spans of finished requests.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(StartupError::Config(err)) => {
             eprintln!("error: {err}");

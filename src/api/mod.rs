@@ -22,6 +22,7 @@ pub use self::middleware::MAX_BODY_BYTES;
 use self::openapi::ApiTags;
 pub use self::openapi::{document, service};
 use crate::store::Store;
+use crate::telemetry::metrics::Metrics;
 
 /// The OpenAPI document as pretty JSON (what `products-api openapi` prints).
 pub fn document_text() -> String {
@@ -37,6 +38,7 @@ fn pretty(document: &serde_json::Value) -> String {
 /// Everything the API listener serves, and the route table that labels its requests.
 pub fn endpoint(
     store: Store,
+    metrics: Metrics,
     request_timeout: Duration,
 ) -> (impl Endpoint<Output = Response>, routes::RouteTable) {
     let service = service();
@@ -56,6 +58,7 @@ pub fn endpoint(
         )
         .at("/docs", get(make_sync(move |_| Html(swagger.clone()))))
         .data(store)
+        .data(metrics)
         .with(middleware::BodyLimit)
         .with(middleware::RequestTimeout(request_timeout))
         .with(middleware::ProblemErrors(routes.clone()));

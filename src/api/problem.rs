@@ -26,6 +26,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request; names the offending field for bad input.
     pub detail: String,
+    /// The trace this request was served in (absent when tracing is disabled).
+    #[oai(skip_serializing_if_is_none)]
+    pub trace_id: Option<String>,
 }
 
 impl poem_openapi::types::Example for Problem {
@@ -101,6 +104,7 @@ impl ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: self.to_string(),
+            trace_id: crate::telemetry::current_trace_id(),
         }
     }
 }

@@ -8,7 +8,7 @@ use poem::Response;
 use poem::http::Method;
 use poem_openapi::OperationId;
 
-use crate::telemetry::metrics::RouteLabel;
+use crate::telemetry::http::RouteLabel;
 
 /// Routes served beside the operations, labelled by their own path.
 const STATIC_ROUTES: [&str; 2] = ["/openapi.json", "/docs"];

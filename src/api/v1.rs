@@ -11,7 +11,8 @@ use super::conditional::{Comparison, etag, parse_condition};
 use super::problem::{Failure, statuses};
 use super::schema::{Adjustment, NameInput, NewProduct, ProductPage, ProductView, QuantityUpdate};
 use crate::domain::{Delta, Product, Quantity};
-use crate::store::{PutOutcome, Store};
+use crate::store::{PutOutcome, Store, StoreError};
+use crate::telemetry::metrics::Metrics;
 
 statuses! {
     ListFailures = [400, 503];
@@ -261,11 +262,18 @@ impl V1Api {
         store: Data<&Store>,
         /// The product name, percent-encoded.
         name: Path<NameInput>,
+        metrics: Data<&Metrics>,
         body: JsonBody<Adjustment>,
     ) -> Result<AdjustResponse, Failure<AdjustFailures>> {
         let name = name.0.parse("name")?;
         let delta = Delta::parse(body.0.delta, "delta")?;
-        let (json, tag) = found(store.adjust(&name, delta).await?);
+        let adjusted = store.adjust(&name, delta).await;
+        match &adjusted {
+            Ok(_) => metrics.count_adjustment(true),
+            Err(StoreError::OutOfRange) => metrics.count_adjustment(false),
+            Err(_) => {}
+        }
+        let (json, tag) = found(adjusted?);
         Ok(AdjustResponse::Adjusted(json, tag))
     }
 }

@@ -1,11 +1,7 @@
 //! Prometheus metrics with the names, types and labels of contract §8, served on their own
 //! listener. Labels carry route templates and statuses only, never a raw path or a name.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use poem::http::StatusCode;
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use poem::{Endpoint, Response};
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
@@ -25,7 +21,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     request_duration: HistogramVec,
-    in_flight: IntGauge,
+    pub(super) in_flight: IntGauge,
     pool_connections: IntGaugeVec,
     query_duration: HistogramVec,
     adjustments: IntCounterVec,
@@ -137,6 +133,16 @@ impl Metrics {
             .observe(seconds);
     }
 
+    /// Counts and times one answered request.
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let status = status.to_string();
+        let labels = [method, route, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.request_duration
+            .with_label_values(&labels)
+            .observe(seconds);
+    }
+
     pub fn count_adjustment(&self, applied: bool) {
         let result = if applied { "applied" } else { "rejected" };
         self.adjustments.with_label_values(&[result]).inc();
@@ -147,71 +153,6 @@ impl Default for Metrics {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Maps a finished request to its route label: the template of the operation that handled it.
-pub trait RouteLabel: Send + Sync {
-    fn route_of(&self, response: &Response) -> Option<&str>;
-}
-
-/// Counts and times every request by method, route template and status.
-pub struct HttpMetrics<R> {
-    pub metrics: Metrics,
-    pub routes: Arc<R>,
-}
-
-impl<E: Endpoint, R: RouteLabel + 'static> Middleware<E> for HttpMetrics<R> {
-    type Output = HttpMetricsEndpoint<E, R>;
-
-    fn transform(&self, inner: E) -> Self::Output {
-        HttpMetricsEndpoint {
-            inner,
-            metrics: self.metrics.clone(),
-            routes: self.routes.clone(),
-        }
-    }
-}
-
-pub struct HttpMetricsEndpoint<E, R> {
-    inner: E,
-    metrics: Metrics,
-    routes: Arc<R>,
-}
-
-impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for HttpMetricsEndpoint<E, R> {
-    type Output = Response;
-
-    async fn call(&self, req: Request) -> Result<Response> {
-        let started = Instant::now();
-        let method = known_method(req.method().as_str());
-        self.metrics.in_flight.inc();
-        let response = match self.inner.call(req).await {
-            Ok(resp) => resp.into_response(),
-            Err(err) => err.into_response(),
-        };
-        self.metrics.in_flight.dec();
-        let route = self.routes.route_of(&response).unwrap_or(UNMATCHED_ROUTE);
-        let status = status_label(response.status());
-        let labels = [method, route, status.as_str()];
-        self.metrics.requests.with_label_values(&labels).inc();
-        self.metrics
-            .request_duration
-            .with_label_values(&labels)
-            .observe(started.elapsed().as_secs_f64());
-        Ok(response)
-    }
-}
-
-/// Standard methods as themselves, anything a client invents as `OTHER`.
-fn known_method(method: &str) -> &'static str {
-    const KNOWN: [&str; 9] = [
-        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
-    ];
-    KNOWN.into_iter().find(|m| *m == method).unwrap_or("OTHER")
-}
-
-fn status_label(status: StatusCode) -> String {
-    status.as_u16().to_string()
 }
 
 /// The metrics listener's endpoint: `GET /metrics`, refreshing the pool gauges first.
