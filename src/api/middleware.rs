@@ -15,7 +15,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Reads at most [`MAX_BODY_BYTES`] of a body, whether or not `Content-Length` announces it
 /// (poem's `SizeLimit` only trusts the header, and wants it even on a bodiless GET).
+///
+/// An oversized body is still read (and discarded) up to [`DRAIN_LIMIT_BYTES`] before the 413 is
+/// sent: answering while the client is still sending makes the server close the connection under
+/// it, and many clients then report a reset instead of the 413. The request timeout bounds the
+/// time this takes.
 pub struct BodyLimit;
+
+/// How much of an oversized body is drained before answering 413; past this the connection is
+/// closed as it is.
+const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
@@ -31,28 +40,45 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let too_large = || ApiError::Http {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            detail: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-        };
         let announced = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        if announced.is_some_and(|n| n > DRAIN_LIMIT_BYTES as u64) {
             return Err(too_large().into());
         }
-        let body = req
-            .take_body()
-            .into_bytes_limit(MAX_BODY_BYTES)
-            .await
-            .map_err(|err| match err {
-                poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-                other => ApiError::BadRequest(format!("body: {other}")),
-            })?;
+        let body = read_limited(req.take_body()).await?;
         req.set_body(body);
         self.0.call(req).await
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::Http {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        detail: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    }
+}
+
+async fn read_limited(body: poem::Body) -> std::result::Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_bytes_stream();
+    let mut kept = Vec::new();
+    let mut received = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| ApiError::BadRequest(format!("body: {err}")))?;
+        received += chunk.len();
+        if received <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if received > DRAIN_LIMIT_BYTES {
+            break;
+        }
+    }
+    if received > MAX_BODY_BYTES {
+        Err(too_large())
+    } else {
+        Ok(kept)
     }
 }
 
