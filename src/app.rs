@@ -3,6 +3,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Server};
@@ -10,9 +11,14 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::{ConfigError, Settings};
 use crate::shutdown::Shutdown;
+use crate::slow_clients::RequestDeadline;
 use crate::store::{Store, migrations, pool};
 use crate::telemetry::http::RequestTelemetry;
 use crate::telemetry::metrics::{self, Metrics};
+
+/// Idle keep-alive connections are closed after this; longer than the ALB's 60 s idle timeout,
+/// so the load balancer, not the target, closes them first (which avoids 502s).
+const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -113,11 +119,14 @@ impl Application {
         let metrics_endpoint = metrics::endpoint(metrics, move || pool_store.pool_state());
 
         tracing::info!(api = %local_addr(&api), metrics = %local_addr(&metrics_listener), "serving");
-        let api_server = Server::new_with_acceptor(api).run_with_graceful_shutdown(
-            api_endpoint,
-            shutdown.clone().requested(),
-            grace,
-        );
+        // Longer than the request timeout, so a slow handler or body gets its 503 first.
+        let api = RequestDeadline {
+            inner: api,
+            limit: settings.request_timeout() + Duration::from_secs(1),
+        };
+        let api_server = Server::new_with_acceptor(api)
+            .idle_timeout(KEEP_ALIVE_IDLE)
+            .run_with_graceful_shutdown(api_endpoint, shutdown.clone().requested(), grace);
         let metrics_server = Server::new_with_acceptor(metrics_listener)
             .run_with_graceful_shutdown(metrics_endpoint, shutdown.requested(), grace);
         let (api_result, metrics_result) = tokio::join!(api_server, metrics_server);

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod shutdown;
+pub mod slow_clients;
 pub mod store;
 pub mod telemetry;
 

@@ -71,6 +71,15 @@ impl TestDatabase {
         }
     }
 
+    /// A database this test does not own (nothing is dropped afterwards).
+    pub fn at(url: String) -> Self {
+        Self {
+            url,
+            pg_name: None,
+            _dir: None,
+        }
+    }
+
     pub async fn connect(&self) -> DatabaseConnection {
         Database::connect(&self.url)
             .await

@@ -7,6 +7,7 @@ mod adoption;
 mod bad_input;
 mod command_line;
 mod concurrency;
+mod faults;
 mod metrics;
 mod migrations;
 mod openapi_document;
