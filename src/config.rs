@@ -200,7 +200,9 @@ impl Settings {
         crate::store::PoolSettings {
             max_connections: self.db_max_connections,
             acquire_timeout: Duration::from_secs_f64(self.db_acquire_timeout_seconds),
-            statement_timeout: self.request_timeout(),
+            // Shorter than the request timeout, so PostgreSQL cancels a stuck statement and the
+            // connection comes back clean, before the request is abandoned mid-query.
+            statement_timeout: self.request_timeout().mul_f64(0.8),
         }
     }
 

@@ -4,6 +4,7 @@
 mod body;
 mod conditional;
 mod health;
+mod idempotency;
 mod legacy;
 mod middleware;
 mod openapi;

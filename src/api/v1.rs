@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::ApiTags;
 use super::body::JsonBody;
 use super::conditional::{Comparison, etag, parse_condition};
+use super::idempotency::idempotent;
 use super::problem::{Failure, statuses};
 use super::schema::{Adjustment, NameInput, NewProduct, ProductPage, ProductView, QuantityUpdate};
 use crate::domain::{Delta, Product, Quantity};
@@ -139,10 +140,22 @@ impl V1Api {
     }
 
     /// Create a product
-    #[oai(path = "/products", method = "post", operation_id = "createProduct")]
+    ///
+    /// With an `Idempotency-Key`, a retry of the same request (same key, same body) within 24
+    /// hours gets the first response again, marked `Idempotent-Replayed: true`, and creates
+    /// nothing; the same key with a different request is 422.
+    #[oai(
+        path = "/products",
+        method = "post",
+        operation_id = "createProduct",
+        transform = "idempotent"
+    )]
     async fn create(
         &self,
         store: Data<&Store>,
+        /// Makes retries safe: 1–255 visible ASCII characters, unique per intended write.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: Header<Option<String>>,
         body: JsonBody<NewProduct>,
     ) -> Result<CreateResponse, Failure<CreateFailures>> {
         let name = body.0.name.parse("name")?;
@@ -252,14 +265,20 @@ impl V1Api {
     ///
     /// Adds `delta` atomically: concurrent adjustments all apply. When the result would leave
     /// 0 – 2147483647 nothing changes and the answer is 409.
+    ///
+    /// With an `Idempotency-Key`, a retried adjustment is applied once (see `createProduct`).
     #[oai(
         path = "/products/:name/adjustments",
         method = "post",
-        operation_id = "adjustProduct"
+        operation_id = "adjustProduct",
+        transform = "idempotent"
     )]
     async fn adjust(
         &self,
         store: Data<&Store>,
+        /// Makes retries safe: 1–255 visible ASCII characters, unique per intended write.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        _idempotency_key: Header<Option<String>>,
         /// The product name, percent-encoded.
         name: Path<NameInput>,
         metrics: Data<&Metrics>,

@@ -3,6 +3,8 @@
 
 mod entity;
 mod error;
+mod executor;
+pub mod idempotency;
 pub mod migrations;
 pub mod pool;
 mod products;

@@ -1,18 +1,24 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+
+use std::sync::Arc;
 
 use super::StoreError;
 use super::entity::{self as product, Column};
+use super::executor::Executor;
 use crate::domain::{Delta, Product, ProductName, QUANTITY_MAX, Quantity, Version, VersionMatch};
 
 /// The product repository: the only place that turns product operations into SQL.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: DatabaseConnection,
+    /// The pool, for health, metrics and new transactions.
+    pool: DatabaseConnection,
+    /// Where product statements run: the pool, or one request's transaction.
+    db: Executor,
 }
 
 /// What a `PUT` did.
@@ -25,12 +31,23 @@ pub enum PutOutcome {
 type Result<T> = std::result::Result<T, StoreError>;
 
 impl Store {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(pool: DatabaseConnection) -> Self {
+        Self {
+            db: Executor::Pool(pool.clone()),
+            pool,
+        }
+    }
+
+    /// The same repository running its statements in `txn`.
+    pub fn within(&self, txn: Arc<DatabaseTransaction>) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            db: Executor::Transaction(txn),
+        }
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+        &self.pool
     }
 
     /// Up to `limit` products with names after `after`, in code-point order.
@@ -61,13 +78,18 @@ impl Store {
             .and_then(into_product)
     }
 
+    /// Inserts a new product. A conflict is an answer, not an error: inside a request's
+    /// transaction (idempotent writes) a failed statement would abort it on PostgreSQL.
     pub async fn create(&self, name: &ProductName, quantity: Quantity) -> Result<Product> {
         let inserted = product::Entity::insert(new_row(name, quantity))
+            .on_conflict(OnConflict::column(Column::Name).do_nothing().to_owned())
             .exec_with_returning(&self.db)
             .await;
         match inserted {
             Ok(row) => into_product(row),
-            Err(err) if is_unique_violation(&err) => Err(StoreError::AlreadyExists),
+            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
+                Err(StoreError::AlreadyExists)
+            }
             Err(err) => Err(err.into()),
         }
     }
@@ -210,12 +232,12 @@ impl Store {
 
     /// `(idle, in_use)` pool connections, for the metrics.
     pub fn pool_state(&self) -> (u32, u32) {
-        super::pool::state(&self.db)
+        super::pool::state(&self.pool)
     }
 
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
-        Ok(self.db.ping().await?)
+        Ok(self.pool.ping().await?)
     }
 }
 
@@ -240,13 +262,6 @@ fn version_condition(versions: &VersionMatch) -> sea_orm::sea_query::SimpleExpr 
         VersionMatch::Any => Expr::value(true),
         VersionMatch::OneOf(versions) => Column::Version.is_in(versions.iter().map(|v| v.0)),
     }
-}
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }
 
 fn collect(rows: Vec<product::Model>) -> Result<Vec<Product>> {

@@ -8,6 +8,7 @@ mod bad_input;
 mod command_line;
 mod concurrency;
 mod faults;
+mod idempotency;
 mod metrics;
 mod migrations;
 mod openapi_document;

@@ -61,24 +61,34 @@ fn products_api(database_url: &str, args: &[&str]) -> std::process::Output {
 #[tokio::test]
 async fn migrate_subcommand_applies_rolls_back_and_reports() {
     let db = TestDatabase::new(Backend::Sqlite).await;
-    let status = |expected: &str| {
+    // One word per migration, in order.
+    let status = || {
         let out = products_api(&db.url, &["migrate", "status"]);
         assert!(out.status.success(), "{out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(
-            text.lines().all(|l| l.starts_with(expected)) && !text.is_empty(),
-            "{text}"
-        );
+        let words: Vec<String> = text
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(words.len(), migration_count(), "{text}");
+        words
     };
-    status("pending");
+    let all = |word: &str| vec![word.to_owned(); migration_count()];
+    assert_eq!(status(), all("pending"));
     assert!(products_api(&db.url, &["migrate", "up"]).status.success());
-    status("applied");
+    assert_eq!(status(), all("applied"));
     assert!(products_api(&db.url, &["migrate", "down"]).status.success());
-    status("pending");
+    let mut last_rolled_back = all("applied");
+    *last_rolled_back.last_mut().unwrap() = "pending".to_owned();
+    assert_eq!(
+        status(),
+        last_rolled_back,
+        "down rolls back the last migration only"
+    );
     assert!(
         products_api(&db.url, &["migrate", "fresh"])
             .status
             .success()
     );
-    status("applied");
+    assert_eq!(status(), all("applied"));
 }

@@ -1,0 +1,121 @@
+//! `Idempotency-Key` on `POST /v1/products` and `POST …/adjustments`: a retry with the same key
+//! and the same request gets the first response again (with `Idempotent-Replayed: true`) and is
+//! not applied twice; the same key with another request is 422. Keys live 24 hours. 5xx
+//! responses are not kept, so such a request can be retried for real.
+
+use poem::http::{HeaderValue, StatusCode};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
+
+use super::problem::ApiError;
+use crate::store::Store;
+use crate::store::idempotency::{Claim, StoredResponse};
+
+pub const HEADER: &str = "Idempotency-Key";
+const REPLAYED: &str = "Idempotent-Replayed";
+/// Response headers worth replaying (the rest are recomputed per response).
+const KEPT_HEADERS: [&str; 3] = ["content-type", "location", "etag"];
+const MAX_KEY_CHARS: usize = 255;
+
+/// The operation transform (`#[oai(transform = "idempotent")]`).
+pub fn idempotent<E: Endpoint + 'static>(inner: E) -> impl Endpoint {
+    inner.around(|inner, mut req: Request| async move {
+        let Some(key) = req.headers().get(HEADER).cloned() else {
+            return inner.call(req).await.map(IntoResponse::into_response);
+        };
+        let key = valid_key(&key)?;
+        let store = req
+            .data::<Store>()
+            .cloned()
+            .expect("the API endpoint provides the store");
+        // The body limit middleware already holds the body in memory.
+        let body = req.take_body().into_bytes().await?;
+        let request = format!(
+            "{} {}\n{}",
+            req.method(),
+            req.uri().path(),
+            String::from_utf8_lossy(&body)
+        );
+        req.set_body(body);
+
+        let write = match store
+            .claim_idempotency_key(&key, &request)
+            .await
+            .map_err(ApiError::from)?
+        {
+            Claim::Replay(stored) => return Ok(replay(stored)),
+            Claim::Mismatch => {
+                return Err(ApiError::Http {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    detail: format!("{HEADER} was already used with a different request"),
+                }
+                .into());
+            }
+            Claim::New(write) => write,
+        };
+        req.extensions_mut().insert(write.store());
+        let mut response = match inner.call(req).await {
+            Ok(response) => response.into_response(),
+            Err(err) => err.into_response(),
+        };
+        if response.status().is_server_error() {
+            write.abandon().await.map_err(ApiError::from)?;
+            return Ok(response);
+        }
+        let stored = record(&mut response).await?;
+        write.finish(&stored).await.map_err(ApiError::from)?;
+        Ok(response)
+    })
+}
+
+fn valid_key(value: &HeaderValue) -> Result<String, ApiError> {
+    let invalid = || {
+        ApiError::BadRequest(format!(
+            "{HEADER}: must be 1–{MAX_KEY_CHARS} visible ASCII characters"
+        ))
+    };
+    let key = value.to_str().map_err(|_| invalid())?;
+    let visible = key.bytes().all(|b| b.is_ascii_graphic());
+    if key.is_empty() || key.len() > MAX_KEY_CHARS || !visible {
+        return Err(invalid());
+    }
+    Ok(key.to_owned())
+}
+
+async fn record(response: &mut Response) -> Result<StoredResponse, ApiError> {
+    let body = response
+        .take_body()
+        .into_bytes()
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    let stored = StoredResponse {
+        status: response.status().as_u16(),
+        headers: KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = response.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    response.set_body(body);
+    Ok(stored)
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK))
+        .body(stored.body);
+    for (name, value) in stored.headers {
+        if let (Ok(name), Ok(value)) = (
+            poem::http::HeaderName::try_from(name),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+        .headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("true"));
+    response
+}
