@@ -248,4 +248,25 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Fuzz: for any string (biased towards the awkward characters), the name rule never
+        /// panics and accepts exactly what the documented schema (pattern + length) accepts.
+        #[test]
+        fn name_rule_equals_documented_schema(
+            raw in proptest::string::string_regex(
+                "[ a.\\t\\n\\x00\\x7f\\u{85}\\u{a0}\\u{2028}\\u{3000}é🎈/%?#x]{0,130}"
+            ).unwrap()
+        ) {
+            let pattern = regex::Regex::new(NAME_PATTERN).unwrap();
+            let chars = raw.chars().count();
+            let documented = (1..=NAME_MAX_CHARS).contains(&chars) && pattern.is_match(&raw);
+            proptest::prop_assert_eq!(ProductName::parse(&raw, "name").is_ok(), documented);
+        }
+
+        #[test]
+        fn name_rule_never_panics_on_any_string(raw in ".*") {
+            let _ = ProductName::parse(&raw, "name");
+        }
+    }
 }

@@ -116,4 +116,42 @@ mod tests {
         let missing_name = decode(r#"{"quantity":1}"#).parse().unwrap_err();
         assert_eq!(missing_name.field, "Name");
     }
+
+    proptest::proptest! {
+        /// Fuzz: the decoder never panics, whatever the bytes.
+        #[test]
+        fn decoding_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            if let Ok(input) = parse::<LegacyInput>(&bytes) {
+                let _ = input.parse();
+            }
+        }
+
+        /// Fuzz: keys in any letter case, in any order, with extra keys: the last `name` and the
+        /// last `quantity` win, as in Go's decoder.
+        #[test]
+        fn the_last_key_of_any_case_wins(
+            entries in proptest::collection::vec(
+                (proptest::sample::select(vec!["Name", "name", "NAME", "nAmE", "quantity", "Quantity", "QUANTITY", "other"]),
+                 0i64..10),
+                0..8,
+            )
+        ) {
+            let json = format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(key, n)| if key.eq_ignore_ascii_case("name") {
+                        format!("\"{key}\":\"n{n}\"")
+                    } else {
+                        format!("\"{key}\":{n}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let input = parse::<LegacyInput>(json.as_bytes()).unwrap();
+            let last = |field: &str| entries.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(field)).map(|(_, n)| *n);
+            proptest::prop_assert_eq!(input.name.map(|n| n.0), last("name").map(|n| format!("n{n}")));
+            proptest::prop_assert_eq!(input.quantity, last("quantity"));
+        }
+    }
 }
