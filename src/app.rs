@@ -20,6 +20,9 @@ use crate::telemetry::metrics::{self, Metrics};
 /// so the load balancer, not the target, closes them first (which avoids 502s).
 const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
 
+/// After SIGTERM, how long the listener keeps accepting (at most half the grace period).
+pub const DRAIN: Duration = Duration::from_secs(1);
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -98,8 +101,10 @@ impl Application {
         local_addr(&self.metrics_listener)
     }
 
-    /// Serves until `shutdown` fires, then lets in-flight requests finish for at most the grace
-    /// period and closes the database pool.
+    /// Serves until `shutdown` fires; then keeps the listener open for [`DRAIN`] (answers say
+    /// `Connection: close`) so connections already queued are served rather than reset; then
+    /// stops accepting, lets in-flight requests finish within the rest of the grace period, and
+    /// closes the database pool.
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> io::Result<()> {
         let Self {
             api,
@@ -108,9 +113,18 @@ impl Application {
             metrics,
             settings,
         } = self;
-        let grace = Some(settings.shutdown_grace());
-        let (api_endpoint, routes) =
-            crate::api::endpoint(store.clone(), metrics.clone(), settings.request_timeout());
+        let drain = DRAIN.min(settings.shutdown_grace() / 2);
+        let grace = Some(settings.shutdown_grace() - drain);
+        let stop_accepting = |shutdown: Shutdown| async move {
+            shutdown.requested().await;
+            tokio::time::sleep(drain).await;
+        };
+        let (api_endpoint, routes) = crate::api::endpoint(
+            store.clone(),
+            metrics.clone(),
+            settings.request_timeout(),
+            shutdown.clone(),
+        );
         let api_endpoint = api_endpoint.with(RequestTelemetry {
             metrics: metrics.clone(),
             routes: Arc::new(routes),
@@ -126,9 +140,9 @@ impl Application {
         };
         let api_server = Server::new_with_acceptor(api)
             .idle_timeout(KEEP_ALIVE_IDLE)
-            .run_with_graceful_shutdown(api_endpoint, shutdown.clone().requested(), grace);
+            .run_with_graceful_shutdown(api_endpoint, stop_accepting(shutdown.clone()), grace);
         let metrics_server = Server::new_with_acceptor(metrics_listener)
-            .run_with_graceful_shutdown(metrics_endpoint, shutdown.requested(), grace);
+            .run_with_graceful_shutdown(metrics_endpoint, stop_accepting(shutdown), grace);
         let (api_result, metrics_result) = tokio::join!(api_server, metrics_server);
         if let Err(err) = store.connection().clone().close().await {
             tracing::warn!(error = %err, "closing the database pool");

@@ -51,6 +51,11 @@ impl Trigger {
 }
 
 impl Shutdown {
+    /// True once the trigger has fired.
+    pub fn is_requested(&self) -> bool {
+        *self.receiver.borrow()
+    }
+
     /// Resolves once the trigger has fired (or was dropped).
     pub async fn requested(mut self) {
         let _ = self.receiver.wait_for(|stop| *stop).await;

@@ -9,6 +9,7 @@ use poem_openapi::OperationId;
 
 use super::problem::{ApiError, problem_response};
 use super::routes::RouteTable;
+use crate::shutdown::Shutdown;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -164,4 +165,32 @@ fn framework_problem(err: poem::Error, allowed: &[Method]) -> Response {
         }
     }
     response
+}
+
+/// Once shutdown is requested, answers carry `Connection: close`, so keep-alive clients move
+/// to another target instead of sending a request on a connection about to close.
+pub struct CloseWhenDraining(pub Shutdown);
+
+impl<E: Endpoint> Middleware<E> for CloseWhenDraining {
+    type Output = CloseWhenDrainingEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        CloseWhenDrainingEndpoint(inner, self.0.clone())
+    }
+}
+
+pub struct CloseWhenDrainingEndpoint<E>(E, Shutdown);
+
+impl<E: Endpoint> Endpoint for CloseWhenDrainingEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        let mut response = self.0.call(req).await?.into_response();
+        if self.1.is_requested() {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        Ok(response)
+    }
 }

@@ -22,6 +22,7 @@ use poem::{Endpoint, EndpointExt, Response, Route, get};
 pub use self::middleware::MAX_BODY_BYTES;
 use self::openapi::ApiTags;
 pub use self::openapi::{document, service};
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::telemetry::metrics::Metrics;
 
@@ -41,6 +42,7 @@ pub fn endpoint(
     store: Store,
     metrics: Metrics,
     request_timeout: Duration,
+    shutdown: Shutdown,
 ) -> (impl Endpoint<Output = Response>, routes::RouteTable) {
     let service = service();
     let document = document(&service);
@@ -62,6 +64,7 @@ pub fn endpoint(
         .data(metrics)
         .with(middleware::BodyLimit)
         .with(middleware::RequestTimeout(request_timeout))
-        .with(middleware::ProblemErrors(routes.clone()));
+        .with(middleware::ProblemErrors(routes.clone()))
+        .with(middleware::CloseWhenDraining(shutdown));
     (endpoint, routes)
 }

@@ -306,6 +306,14 @@ async fn json_logs_carry_the_request_trace_and_no_password() {
         for field in ["timestamp", "level", "target", "message"] {
             assert!(line[field].is_string(), "{field} in {line}");
         }
+        // No OTLP endpoint is configured: no export, and no complaint about it either.
+        assert!(
+            !line["target"]
+                .as_str()
+                .unwrap()
+                .starts_with("opentelemetry"),
+            "{line}"
+        );
     }
     let access = lines
         .iter()
