@@ -1,0 +1,776 @@
+#!/usr/bin/env python3
+"""The products-api load harness. Run it through bench/run.sh, which builds the release binary
+first; see bench/README.md.
+
+For every configuration (PostgreSQL or SQLite, telemetry on or off) it starts the release binary
+on a fresh database, seeds a hot set of 1,000 products, and drives each workload with wrk for a
+fixed time after a warm-up; then it drives the same SQL straight at PostgreSQL with pgbench
+(`-M prepared`, same client count) for the database ceiling. It writes results.json,
+results.csv, summary.md and chart.svg to the output folder.
+
+Standard library only. Every load loop is bounded in time and aimed at 127.0.0.1.
+"""
+
+import argparse
+import csv
+import datetime
+import glob
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+sys.path.insert(0, BENCH)
+import chart  # noqa: E402  (bench/chart.py)
+
+HOST = "127.0.0.1"
+PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+HOT_SET = 1000
+
+# name, label, wrk script, pgbench scripts with weights, SQL statements per pgbench transaction
+WORKLOADS = [
+    ("read_one", "read one by name", "read_one.lua", [("read_one.sql", 1)], 1),
+    ("list_100", "list a page of 100", "list_100.lua", [("list_100.sql", 1)], 1),
+    ("create_delete", "create then delete", "create_delete.lua", [("create_delete.sql", 1)], 2),
+    ("update", "update (PUT)", "update.lua", [("update.sql", 1)], 1),
+    ("adjust_hot", "adjust one hot row", "adjust_hot.lua", [("adjust_hot.sql", 1)], 1),
+    ("mix", "80/20 read/write", "mix.lua",
+     [("read_one.sql", 80), ("update.sql", 10), ("adjust_random.sql", 10)], 1),
+]
+
+# name, label, backend, telemetry exported to the OTLP sink (else OTEL_SDK_DISABLED=true)
+CONFIGS = [
+    ("pg_otel", "PostgreSQL, telemetry on", "postgres", True),
+    ("pg_off", "PostgreSQL, telemetry off", "postgres", False),
+    ("sqlite_otel", "SQLite, telemetry on", "sqlite", True),
+    ("sqlite_off", "SQLite, telemetry off", "sqlite", False),
+]
+
+TARGETS = {
+    "read_one_ratio": 0.4,
+    "update_ratio": 0.5,
+    "list_100_ratio": 0.3,
+    "otel_on_off": 0.9,
+    "read_one_p99_ms": 10.0,
+    "rss_mib": 48.0,
+    "start_to_ready_ms": 100.0,
+}
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kwargs):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def psql(database, sql):
+    return run(["psql", f"{PG_ADMIN}/{database}", "-X", "-q", "-A", "-t",
+                "-v", "ON_ERROR_STOP=1", "-c", sql]).strip()
+
+
+def recreate_pg_database(name):
+    psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql("postgres", f'CREATE DATABASE "{name}"')
+
+
+def http_request(port, method, path, body=None, timeout=5.0):
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+class Service:
+    """The release binary on ephemeral 127.0.0.1 ports. Logs (JSON, RUST_LOG=info, one access
+    line per request, as in production) are formatted and written to /dev/null during load, so
+    the cost is paid but the disk does not fill; stderr is kept."""
+
+    def __init__(self, binary, database_url, otel, sink_port, log_dir, name, extra_env=None):
+        self.port = free_port()
+        self.metrics_port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DATABASE_", "PG"))}
+        env.update({
+            "LISTEN_ADDR": f"{HOST}:{self.port}",
+            "METRICS_ADDR": f"{HOST}:{self.metrics_port}",
+            "DATABASE_URL": database_url,
+            "LOG_FORMAT": "json",
+            "RUST_LOG": "info",
+        })
+        if otel:
+            env.update({
+                "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{HOST}:{sink_port}",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+                "OTEL_SERVICE_NAME": "products-api-bench",
+            })
+        else:
+            env["OTEL_SDK_DISABLED"] = "true"
+        env.update(extra_env or {})
+        self.env = env
+        self.binary = binary
+        self.stderr_path = os.path.join(log_dir, f"{name}.stderr.log")
+        self.proc = None
+
+    def start(self, ready_timeout=30.0):
+        started = time.perf_counter()
+        with open(self.stderr_path, "ab") as stderr:
+            self.proc = subprocess.Popen([self.binary, "serve"], env=self.env,
+                                         stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = started + ready_timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"service exited with {self.proc.returncode}; see {self.stderr_path}")
+            try:
+                status, _ = http_request(self.port, "GET", "/readyz", timeout=2.0)
+                if status == 200:
+                    return (time.perf_counter() - started) * 1000.0
+            except OSError:
+                pass
+            time.sleep(0.001)
+        raise RuntimeError(f"service not ready within {ready_timeout} s")
+
+    def stop(self, grace=30.0):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return "killed"
+
+    def scrape(self, name):
+        """The value of an unlabelled metric from the metrics port, or None."""
+        try:
+            status, body = http_request(self.metrics_port, "GET", "/metrics")
+        except OSError:
+            return None
+        if status != 200:
+            return None
+        for line in body.decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+
+def seed(port, n):
+    """PUT (upsert) hot-0 … hot-{n-1} with quantity 0, on one keep-alive connection."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        for i in range(n):
+            conn.request("PUT", f"/v1/products/hot-{i}", body=b'{"quantity":0}',
+                         headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            if response.status not in (200, 201):
+                raise RuntimeError(f"seeding hot-{i}: HTTP {response.status}")
+    finally:
+        conn.close()
+
+
+class RssSampler(threading.Thread):
+    """Peak VmRSS of a process, sampled from /proc every 100 ms."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            try:
+                with open(f"/proc/{self.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            self.samples.append(int(line.split()[1]) * 1024)
+                            break
+            except OSError:
+                return
+            self.stopping.wait(0.1)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+        return max(self.samples) if self.samples else None
+
+
+class CpuMeter:
+    """Where the machine's CPU went during one run, in cores (CPU-seconds per second): the
+    service, the PostgreSQL server processes, the load generator (wrk or pgbench, a child of
+    this harness), and everything else on the machine (other users, this harness, the sink)."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, service_pid=None):
+        self.service_pid = service_pid
+
+    @staticmethod
+    def _proc_ticks(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    @staticmethod
+    def _postgres_pids():
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == "postgres":
+                        pids.append(entry)
+            except OSError:
+                continue
+        return pids
+
+    def _sample_postgres(self):
+        """Latest CPU ticks of every PostgreSQL process seen; backends that start during the run
+        count from zero, and one that exits keeps its last sample (pgbench's backends exit as it
+        ends, so up to one sampling interval of theirs is missed)."""
+        for pid in self._postgres_pids():
+            ticks = self._proc_ticks(pid)
+            if ticks:
+                self.pg_latest[pid] = ticks
+
+    def _poll(self):
+        while not self.stopping.wait(0.25):
+            self._sample_postgres()
+
+    @staticmethod
+    def _machine():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + values[4]
+        return sum(values[:8]) - idle
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        self.busy0 = self._machine()
+        self.pg_latest = {}
+        self._sample_postgres()
+        self.pg_start = dict(self.pg_latest)
+        self.stopping = threading.Event()
+        self.poller = threading.Thread(target=self._poll, daemon=True)
+        self.poller.start()
+        self.svc0 = self._proc_ticks(self.service_pid) if self.service_pid else 0
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.child0 = usage.ru_utime + usage.ru_stime
+        return self
+
+    def __exit__(self, *exc):
+        seconds = time.perf_counter() - self.t0
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        to_cores = lambda ticks: ticks / self.TICK / seconds  # noqa: E731
+        busy = to_cores(self._machine() - self.busy0)
+        self.stopping.set()
+        self.poller.join()
+        self._sample_postgres()
+        postgres = to_cores(sum(t - self.pg_start.get(pid, 0) for pid, t in self.pg_latest.items()))
+        service = to_cores(self._proc_ticks(self.service_pid) - self.svc0) if self.service_pid else 0.0
+        generator = (usage.ru_utime + usage.ru_stime - self.child0) / seconds
+        self.result = {
+            "machine_busy_cores": round(busy, 2),
+            "service_cores": round(service, 2),
+            "postgres_cores": round(postgres, 2),
+            "load_generator_cores": round(generator, 2),
+            "other_cores": round(max(0.0, busy - service - postgres - generator), 2),
+        }
+        return False
+
+
+_wrk_runs = 0
+
+
+def run_wrk(args, script, port, duration, json_path):
+    global _wrk_runs
+    _wrk_runs += 1
+    env = dict(os.environ, BENCH_WRK_DIR=os.path.join(BENCH, "wrk"), WRK_JSON=json_path,
+               HOT_SET=str(HOT_SET), WRK_RUN_ID=f"{os.getpid()}-{_wrk_runs}")
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--timeout", "5s",
+           "-s", os.path.join(BENCH, "wrk", script), f"http://{HOST}:{port}"]
+    if os.path.exists(json_path):
+        os.remove(json_path)
+    # wrk stops by itself after -d; the timeout is only a backstop.
+    subprocess.run(cmd, check=True, env=env, capture_output=True, timeout=duration + 60)
+    with open(json_path) as f:
+        raw = json.load(f)
+    seconds = raw["duration_us"] / 1e6
+    errors = sum(raw["errors"].values())
+    lat = raw["latency_us"]
+    return {
+        "requests": raw["requests"],
+        "rps": raw["requests"] / seconds,
+        "p50_ms": lat["p50"] / 1000.0,
+        "p90_ms": lat["p90"] / 1000.0,
+        "p99_ms": lat["p99"] / 1000.0,
+        "max_ms": lat["max"] / 1000.0,
+        "errors": errors,
+        "error_kinds": raw["errors"],
+        "statuses": raw.get("statuses", {}),
+    }
+
+
+def run_pgbench(args, database, scripts, duration, per_tx, workdir):
+    """pgbench -M prepared with the same client count; per-transaction latencies are sampled to
+    a log and their percentiles computed here. Returns statements/s as `rps`."""
+    for old in glob.glob(os.path.join(workdir, "pgb*")):
+        os.remove(old)
+    cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(args.connections), "-j", str(args.threads),
+           "-T", str(duration), "-l", "--sampling-rate", "0.05", "--log-prefix", "pgb",
+           "-h", HOST, "-U", "postgres", "-D", f"hot_set={HOT_SET}"]
+    for script, weight in scripts:
+        cmd += ["-f", f"{os.path.join(BENCH, 'pgbench', script)}@{weight}"]
+    cmd.append(database)
+    proc = subprocess.run(cmd, text=True, capture_output=True, cwd=workdir, timeout=duration + 60)
+    out = proc.stdout + proc.stderr
+    tps = failed = None
+    processed = 0
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("tps =") and "without initial connection time" in line:
+            tps = float(line.split()[2])
+        elif line.startswith("number of failed transactions:"):
+            failed = int(line.split(":")[1].split()[0])
+        elif line.startswith("number of transactions actually processed:"):
+            processed = int(line.split(":")[1].split("/")[0])
+    aborted = sum(1 for line in out.splitlines() if " aborted " in line)
+    if tps is None:
+        raise RuntimeError(f"pgbench failed ({proc.returncode}):\n{out}")
+    latencies = []
+    for path in glob.glob(os.path.join(workdir, "pgb.*")):
+        with open(path) as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 3 and fields[2].isdigit():
+                    latencies.append(int(fields[2]))
+    latencies.sort()
+
+    def pct(p):
+        if not latencies:
+            return None
+        return latencies[min(len(latencies) - 1, int(p / 100.0 * len(latencies)))] / 1000.0
+
+    return {
+        "requests": processed * per_tx,
+        "rps": tps * per_tx,
+        "tps": tps,
+        "statements_per_tx": per_tx,
+        "p50_ms": pct(50),
+        "p90_ms": pct(90),
+        "p99_ms": pct(99),
+        "max_ms": latencies[-1] / 1000.0 if latencies else None,
+        "errors": (failed or 0) + aborted + (1 if proc.returncode != 0 else 0),
+        "latency_samples": len(latencies),
+        "latency_note": "per pgbench transaction" + (f" ({per_tx} statements)" if per_tx > 1 else ""),
+    }
+
+
+def vacuum(database):
+    psql(database, "VACUUM ANALYZE products")
+
+
+def sink_stats(port, reset=False):
+    if reset:
+        http_request(port, "POST", "/reset", body=b"")
+    _, body = http_request(port, "GET", "/stats")
+    return json.loads(body)
+
+
+def machine():
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read()
+        except OSError:
+            return ""
+    cpu = next((l.split(":", 1)[1].strip() for l in read("/proc/cpuinfo").splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem_kib = next((int(l.split()[1]) for l in read("/proc/meminfo").splitlines()
+                    if l.startswith("MemTotal:")), 0)
+
+    def version(cmd):
+        try:
+            out = subprocess.run(cmd, text=True, capture_output=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return None
+
+    pg_settings = {}
+    for name in ("shared_buffers", "max_connections", "synchronous_commit", "fsync"):
+        try:
+            pg_settings[name] = psql("postgres", f"SHOW {name}")
+        except subprocess.CalledProcessError:
+            pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "postgres": psql("postgres", "SHOW server_version"),
+        "postgres_settings": pg_settings,
+        "sqlite": _sqlite_version(),
+        "wrk": version(["wrk", "-v"]),
+        "pgbench": version(["pgbench", "--version"]),
+        "rustc": version(["rustc", "-V"]),
+        "git_revision": version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+    }
+
+
+def _sqlite_version():
+    # The service links its own SQLite (libsqlite3-sys, bundled); this is only the host's.
+    import sqlite3
+    return sqlite3.sqlite_version + " (host Python; the service bundles its own)"
+
+
+def run_ceiling(args, results, workdir):
+    db = "bench_ceiling"
+    recreate_pg_database(db)
+    env = dict(os.environ, DATABASE_URL=f"{PG_ADMIN}/{db}", OTEL_SDK_DISABLED="true", RUST_LOG="warn")
+    subprocess.run([args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
+    psql(db, "INSERT INTO products (name, quantity, version, created_at, updated_at) "
+             f"SELECT 'hot-' || i, 0, 1, now(), now() FROM generate_series(0, {HOT_SET - 1}) i")
+    for name, _label, _script, scripts, per_tx in WORKLOADS:
+        if name not in args.workloads:
+            continue
+        vacuum(db)
+        run_pgbench(args, db, scripts, args.warmup, per_tx, workdir)
+        vacuum(db)
+        load = os.getloadavg()[0]
+        with CpuMeter() as cpu:
+            result = run_pgbench(args, db, scripts, args.duration, per_tx, workdir)
+        result["cpu"] = cpu.result
+        result["loadavg_1m_before"] = round(load, 2)
+        results.setdefault("ceiling", {})[name] = result
+        log(f"ceiling {name}: {result['rps']:.0f} statements/s, p99 {result['p99_ms']} ms, "
+            f"errors {result['errors']}, cpu {cpu.result}")
+    psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def run_config(args, config, results, sink_port, workdir):
+    name, _label, backend, otel = config
+    if backend == "postgres":
+        db = "bench_service"
+        recreate_pg_database(db)
+        url = f"{PG_ADMIN}/{db}"
+    else:
+        db = None
+        path = os.path.join(workdir, f"{name}.db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        url = f"sqlite://{path}?mode=rwc"
+    service = Service(args.binary, url, otel, sink_port, workdir, name, args.service_env)
+    service.start()
+    seed(service.port, HOT_SET)
+    try:
+        for workload, _wlabel, script, _scripts, _per_tx in WORKLOADS:
+            if workload not in args.workloads:
+                continue
+            if db:
+                vacuum(db)
+            json_path = os.path.join(workdir, f"{name}-{workload}.json")
+            run_wrk(args, script, service.port, args.warmup, json_path)
+            if db:
+                vacuum(db)
+            if otel:
+                sink_stats(sink_port, reset=True)
+            sampler = RssSampler(service.proc.pid)
+            sampler.start()
+            load = os.getloadavg()[0]
+            with CpuMeter(service.proc.pid) as cpu:
+                result = run_wrk(args, script, service.port, args.duration, json_path)
+            result["rss_peak_bytes"] = sampler.stop()
+            result["cpu"] = cpu.result
+            result["loadavg_1m_before"] = round(load, 2)
+            result["process_resident_memory_bytes"] = service.scrape("process_resident_memory_bytes")
+            if otel:
+                time.sleep(0.5)  # let the last batch arrive
+                stats = sink_stats(sink_port)
+                result["otlp"] = stats
+                result["spans_per_request"] = stats["spans"] / max(1, result["requests"])
+            results.setdefault(name, {})[workload] = result
+            log(f"{name} {workload}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
+                f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}, "
+                f"RSS {result['rss_peak_bytes'] / 2**20:.1f} MiB"
+                + (f", {result['spans_per_request']:.2f} spans/request exported" if otel else "")
+                + f", cpu {cpu.result}")
+    finally:
+        code = service.stop()
+        results.setdefault("exit_codes", {})[name] = code
+    if db:
+        psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    return url
+
+
+def start_to_ready(args, sink_port, workdir, runs):
+    """Starts on an already-migrated SQLite file (telemetry on), time from spawn to the first
+    200 from /readyz, `runs` times."""
+    path = os.path.join(workdir, "ready.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    url = f"sqlite://{path}?mode=rwc"
+    env = dict(os.environ, DATABASE_URL=url, OTEL_SDK_DISABLED="true", RUST_LOG="warn")
+    subprocess.run([args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        service = Service(args.binary, url, True, sink_port, workdir, "ready", args.service_env)
+        try:
+            times.append(service.start(ready_timeout=10))
+        finally:
+            service.stop()
+    return {"runs": runs, "min_ms": min(times), "median_ms": statistics.median(times),
+            "max_ms": max(times), "all_ms": [round(t, 1) for t in times]}
+
+
+def ratios(results):
+    out = {}
+    ceiling = results.get("ceiling", {})
+    for workload, *_ in WORKLOADS:
+        row = {}
+        for config, *_ in CONFIGS:
+            r = results.get(config, {}).get(workload)
+            c = ceiling.get(workload)
+            if r and c and c["rps"]:
+                row[f"{config}_vs_ceiling"] = r["rps"] / c["rps"]
+        for backend in ("pg", "sqlite"):
+            on = results.get(f"{backend}_otel", {}).get(workload)
+            off = results.get(f"{backend}_off", {}).get(workload)
+            if on and off and off["rps"]:
+                row[f"{backend}_otel_on_off"] = on["rps"] / off["rps"]
+        out[workload] = row
+    return out
+
+
+def targets(results, ratio_table):
+    """The issue's targets, judged on PostgreSQL with telemetry on unless stated."""
+    pg = results.get("pg_otel", {})
+    checks = []
+
+    def add(name, value, target, ok, unit=""):
+        checks.append({"target": name, "value": value, "goal": target, "met": bool(ok), "unit": unit})
+
+    all_errors = sum(r["errors"] for c, *_ in CONFIGS for r in results.get(c, {}).values())
+    add("zero errors (every service run)", all_errors, 0, all_errors == 0)
+    for workload, key in (("read_one", "read_one_ratio"), ("update", "update_ratio"),
+                          ("list_100", "list_100_ratio")):
+        value = ratio_table.get(workload, {}).get("pg_otel_vs_ceiling")
+        if value is not None:
+            add(f"{workload} / pgbench ceiling", round(value, 3), TARGETS[key], value >= TARGETS[key])
+    on_off = [v for w in ratio_table.values() for k, v in w.items() if k == "pg_otel_on_off"]
+    if on_off:
+        worst = min(on_off)
+        add("telemetry on/off, PostgreSQL, worst workload", round(worst, 3), TARGETS["otel_on_off"],
+            worst >= TARGETS["otel_on_off"])
+    if "read_one" in pg:
+        p99 = pg["read_one"]["p99_ms"]
+        add("p99 read_one", round(p99, 2), TARGETS["read_one_p99_ms"], p99 < TARGETS["read_one_p99_ms"], "ms")
+    peaks = [r.get("rss_peak_bytes") or 0 for c, *_ in CONFIGS for r in results.get(c, {}).values()]
+    if peaks:
+        peak = max(peaks) / 2**20
+        add("peak RSS under load (any run)", round(peak, 1), TARGETS["rss_mib"], peak < TARGETS["rss_mib"], "MiB")
+    ready = results.get("start_to_ready")
+    if ready:
+        add("start to ready, migrated SQLite (median)", round(ready["median_ms"], 1),
+            TARGETS["start_to_ready_ms"], ready["median_ms"] < TARGETS["start_to_ready_ms"], "ms")
+    return checks
+
+
+def write_outputs(out_dir, results):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+        f.write("\n")
+    with open(os.path.join(out_dir, "results.csv"), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["config", "workload", "requests_per_s", "p50_ms", "p99_ms", "errors",
+                         "rss_peak_mib", "ratio_to_ceiling"])
+        for config in ["ceiling"] + [c for c, *_ in CONFIGS]:
+            for workload, *_ in WORKLOADS:
+                r = results.get(config, {}).get(workload)
+                if not r:
+                    continue
+                c = results.get("ceiling", {}).get(workload)
+                writer.writerow([
+                    config, workload, round(r["rps"], 1),
+                    _round(r["p50_ms"], 3), _round(r["p99_ms"], 3), r["errors"],
+                    _round((r.get("rss_peak_bytes") or 0) / 2**20, 1) if config != "ceiling" else "",
+                    _round(r["rps"] / c["rps"], 3) if c else ""])
+    chart.write_svg(os.path.join(out_dir, "chart.svg"), results, WORKLOADS, CONFIGS)
+    with open(os.path.join(out_dir, "summary.md"), "w") as f:
+        f.write(summary_markdown(results))
+
+
+def _fmt(value):
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _round(value, digits):
+    return None if value is None else round(value, digits)
+
+
+def summary_markdown(results):
+    lines = []
+    params = results["parameters"]
+    lines.append(f"Run {results['started_at']}: {params['connections']} connections, "
+                 f"{params['threads']} load threads, {params['duration_s']} s per workload after "
+                 f"{params['warmup_s']} s warm-up.\n")
+    header = ["workload", "pgbench ceiling (statements/s)"]
+    for _c, label, *_ in CONFIGS:
+        header.append(label)
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for workload, label, *_ in WORKLOADS:
+        c = results.get("ceiling", {}).get(workload)
+        if not c:
+            continue
+        row = [label, f"{c['rps']:,.0f}"]
+        for config, *_ in CONFIGS:
+            r = results.get(config, {}).get(workload)
+            row.append(f"{r['rps']:,.0f} (**{r['rps'] / c['rps']:.2f}**)" if r else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("Latency p50 / p99 in ms (pgbench: per transaction; create-then-delete is two "
+                 "statements there), errors:\n")
+    header = ["workload", "pgbench ceiling"] + [label for _c, label, *_ in CONFIGS]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for workload, label, *_ in WORKLOADS:
+        row = [label]
+        for config in ["ceiling"] + [c for c, *_ in CONFIGS]:
+            r = results.get(config, {}).get(workload)
+            row.append(f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}, {r['errors']}" if r else "–")
+        if any(cell != "–" for cell in row[1:]):
+            lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("Telemetry on/off (requests/s ratio):\n")
+    lines.append("| workload | PostgreSQL | SQLite |")
+    lines.append("|---|---|---|")
+    for workload, label, *_ in WORKLOADS:
+        r = results["ratios"].get(workload, {})
+        if "pg_otel_on_off" not in r and "sqlite_otel_on_off" not in r:
+            continue
+        pg, sq = r.get("pg_otel_on_off"), r.get("sqlite_otel_on_off")
+        lines.append(f"| {label} | {_fmt(pg)} | {_fmt(sq)} |")
+    lines.append("")
+    lines.append("Targets (PostgreSQL, telemetry on, unless stated):\n")
+    lines.append("| target | measured | goal | |")
+    lines.append("|---|---|---|---|")
+    for t in results["targets"]:
+        goal = ("≤ " if t["target"].startswith("zero") else
+                "< " if t["unit"] else "≥ ") + f"{t['goal']}{(' ' + t['unit']) if t['unit'] else ''}"
+        value = f"{t['value']}{(' ' + t['unit']) if t['unit'] else ''}"
+        lines.append(f"| {t['target']} | {value} | {goal} | {'met' if t['met'] else '**missed**'} |")
+    ready = results.get("start_to_ready")
+    if ready:
+        lines.append("")
+        lines.append(f"Start to ready on a migrated SQLite file, {ready['runs']} starts: min "
+                     f"{ready['min_ms']:.1f} ms, median {ready['median_ms']:.1f} ms, max "
+                     f"{ready['max_ms']:.1f} ms.")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "products-api"))
+    parser.add_argument("--out", default=os.path.join(BENCH, "results"))
+    parser.add_argument("--work", default=os.path.join(ROOT, "target", "bench"))
+    parser.add_argument("--duration", type=int, default=20, help="seconds of load per workload")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per workload")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--configs", default=",".join(c for c, *_ in CONFIGS))
+    parser.add_argument("--workloads", default=",".join(w for w, *_ in WORKLOADS))
+    parser.add_argument("--no-ceiling", action="store_true")
+    parser.add_argument("--ready-runs", type=int, default=10)
+    parser.add_argument("--env", action="append", default=[],
+                        help="extra VAR=value for the service (e.g. DB_MAX_CONNECTIONS=16)")
+    args = parser.parse_args()
+    args.configs = [c for c in args.configs.split(",") if c]
+    args.workloads = [w for w in args.workloads.split(",") if w]
+    args.service_env = dict(kv.split("=", 1) for kv in args.env)
+    unknown = set(args.configs) - {c for c, *_ in CONFIGS} | set(args.workloads) - {w for w, *_ in WORKLOADS}
+    if unknown:
+        parser.error(f"unknown config or workload: {', '.join(sorted(unknown))}")
+    for tool in ("wrk", "pgbench", "psql"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found; bench/run.sh installs it")
+    if not os.path.exists(args.binary):
+        sys.exit(f"{args.binary} not found; bench/run.sh builds it")
+
+    os.makedirs(args.work, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="run-", dir=args.work)
+    results = {
+        "started_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": machine(),
+        "parameters": {"connections": args.connections, "threads": args.threads,
+                       "duration_s": args.duration, "warmup_s": args.warmup, "hot_set": HOT_SET,
+                       "service_env": args.service_env, "configs": args.configs,
+                       "workloads": args.workloads},
+    }
+    log(f"machine: {results['machine']['nproc']} × {results['machine']['cpu']}, "
+        f"PostgreSQL {results['machine']['postgres']}; work folder {workdir}")
+
+    sink_port = free_port()
+    sink = subprocess.Popen([sys.executable, os.path.join(BENCH, "otlp_sink.py"), str(sink_port)],
+                            stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                sink_stats(sink_port)
+                break
+            except OSError:
+                time.sleep(0.02)
+        if not args.no_ceiling:
+            run_ceiling(args, results, workdir)
+        for config in CONFIGS:
+            if config[0] in args.configs:
+                run_config(args, config, results, sink_port, workdir)
+        if args.ready_runs:
+            results["start_to_ready"] = start_to_ready(args, sink_port, workdir, args.ready_runs)
+            log(f"start to ready: median {results['start_to_ready']['median_ms']:.1f} ms")
+    finally:
+        sink.terminate()
+        sink.wait()
+    results["finished_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    results["ratios"] = ratios(results)
+    results["targets"] = targets(results, results["ratios"])
+    write_outputs(args.out, results)
+    shutil.rmtree(workdir, ignore_errors=True)
+    log(f"wrote {args.out}/results.json, results.csv, summary.md, chart.svg")
+    print(open(os.path.join(args.out, "summary.md")).read())
+    errors = sum(r["errors"] for c in args.configs for r in results.get(c, {}).values())
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The benchmark, in one command (see bench/README.md):
+#   bench/run.sh                      # everything, ~15 minutes: results in bench/results/
+#   bench/run.sh --duration 5         # shorter runs; any option of bench/harness.py passes through
+# It installs wrk (Debian) when missing, starts PostgreSQL on 127.0.0.1:5432 when it does not
+# answer, builds the release binary (`cargo build --release --locked`), and runs bench/harness.py.
+# Never part of `cargo test` or CI: it takes minutes and wants the machine to itself.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+log() { printf '[bench] %s\n' "$*"; }
+
+ensure_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v pgbench >/dev/null || missing+=(postgresql-client postgresql-contrib)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]} from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_postgres() {
+  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return
+  log "PostgreSQL is down; starting it"
+  if ! command -v pg_ctlcluster >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return
+    sleep 1
+  done
+  echo "error: PostgreSQL does not answer at 127.0.0.1:5432" >&2
+  exit 1
+}
+
+ensure_tools
+ensure_postgres
+target="${CARGO_TARGET_DIR:-$root/target}"
+if [[ -z "${BENCH_BINARY:-}" ]]; then
+  log "cargo build --release --locked"
+  cargo build --release --locked --quiet
+  # A copy, so a concurrent release build cannot swap the binary under a running benchmark.
+  mkdir -p "$target/bench"
+  cp "$target/release/products-api" "$target/bench/products-api"
+  BENCH_BINARY="$target/bench/products-api"
+fi
+exec python3 "$root/bench/harness.py" --binary "$BENCH_BINARY" --work "$target/bench" "$@"
