@@ -239,36 +239,28 @@ impl Service {
     }
 
     /// SIGTERM, then the exit status.
-    pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let mut child = self.child.take().expect("running");
-        let pid = child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        tokio::task::spawn_blocking(move || child.wait().unwrap())
+    pub async fn terminate(self) -> std::process::ExitStatus {
+        let child = self.signal_terminate();
+        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap().status)
             .await
             .unwrap()
     }
 
     /// Stops the service and returns what it printed (when started with piped stdout).
-    pub async fn output(mut self) -> String {
-        let child = self.child.take().expect("running");
-        let pid = child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+    pub async fn output(self) -> String {
+        let child = self.signal_terminate();
         let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
             .await
             .unwrap();
         String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn signal_terminate(mut self) -> Child {
+        let child = self.child.take().expect("running");
+        let pid = child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        child
     }
 }
 

@@ -110,40 +110,17 @@ async fn legacy_errors(backend: Backend) {
         "{\"Name\":\"ball\",\"quantity\":0}\n",
         "lower-case key accepted, missing quantity is 0"
     );
-    assert_problem(
-        form(Method::POST, r#"{"Name":"ball","quantity":1}"#)
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    assert_problem(
-        form(Method::PUT, r#"{"Name":"nothing","quantity":1}"#)
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    assert_problem(
-        form(Method::DELETE, r#"{"Name":"nothing"}"#).await.unwrap(),
-        404,
-    )
-    .await;
-    assert_problem(
-        form(Method::POST, r#"{"Name":"x","quantity":"4"}"#)
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    assert_problem(
-        form(Method::POST, r#"{"Name":"x","quantity":-4}"#)
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    assert_problem(form(Method::POST, r#"{"quantity":4}"#).await.unwrap(), 422).await;
+    let refusals: [(Method, &'static str, u16); 6] = [
+        (Method::POST, r#"{"Name":"ball","quantity":1}"#, 409),
+        (Method::PUT, r#"{"Name":"nothing","quantity":1}"#, 404),
+        (Method::DELETE, r#"{"Name":"nothing"}"#, 404),
+        (Method::POST, r#"{"Name":"x","quantity":"4"}"#, 400),
+        (Method::POST, r#"{"Name":"x","quantity":-4}"#, 422),
+        (Method::POST, r#"{"quantity":4}"#, 422),
+    ];
+    for (method, body, status) in refusals {
+        assert_problem(form(method, body).await.unwrap(), status).await;
+    }
     assert_problem(form(Method::POST, "not json").await.unwrap(), 400).await;
     assert_eq!(
         app.get("/products").await.text().await.unwrap(),
