@@ -134,3 +134,42 @@ fn send_sigterm(pid: u32) {
         .unwrap();
     assert!(status.success());
 }
+
+/// `PG_DSN` and the libpq variables reach PostgreSQL when `DATABASE_URL` is unset.
+#[tokio::test]
+async fn pg_dsn_and_libpq_variables_reach_postgres() {
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let url = url::Url::parse(&db.url).unwrap();
+    let database = url.path().trim_start_matches('/').to_owned();
+    let runs = [
+        vec![("PG_DSN", db.url.clone())],
+        vec![
+            ("PGHOST", url.host_str().unwrap().to_owned()),
+            ("PGPORT", url.port().unwrap_or(5432).to_string()),
+            ("PGUSER", url.username().to_owned()),
+            ("PGPASSWORD", "unused-with-trust-auth".to_owned()),
+            ("PGDATABASE", database),
+            ("PGSSLMODE", "disable".to_owned()),
+        ],
+    ];
+    for env in runs {
+        let out = binary()
+            .args(["migrate", "up"])
+            .envs(env.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{env:?}: {out:?}");
+        let out = binary()
+            .args(["migrate", "status"])
+            .env("RUST_LOG", "warn")
+            .envs(env.clone())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.lines().count() >= 2 && text.lines().all(|l| l.starts_with("applied")),
+            "{text}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("unused-with-trust-auth"));
+    }
+}
