@@ -36,18 +36,61 @@ pub fn service() -> OpenApiService<Apis, ()> {
 pub fn document(service: &OpenApiService<Apis, ()>) -> Value {
     let mut document: Value =
         serde_json::from_str(&service.spec()).expect("poem-openapi writes valid JSON");
-    mark_next_after_nullable(&mut document);
+    mark_nullable(&mut document);
+    state_exclusions(&mut document);
     link_created_product(&mut document);
+    spell_response_headers(&mut document);
     document
 }
 
-/// `next_after` is always present, and null on the last page (poem-openapi#701: no `nullable`).
-fn mark_next_after_nullable(document: &mut Value) {
-    let page = &mut document["components"]["schemas"]["ProductPage"];
+/// Response header names as HTTP spells them: poem-openapi upper-cases them (`ETAG`), and
+/// generators copy the name into the types they write (`headers: { ETAG: string }`).
+fn spell_response_headers(document: &mut Value) {
+    const SPELLINGS: [&str; 2] = ["ETag", "Location"];
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|operations| operations.values_mut())
+        .filter_map(|operation| operation["responses"].as_object_mut())
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let renamed = std::mem::take(headers)
+            .into_iter()
+            .map(|(name, header)| {
+                let spelled = SPELLINGS
+                    .into_iter()
+                    .find(|s| s.eq_ignore_ascii_case(&name))
+                    .map_or(name, str::to_owned);
+                (spelled, header)
+            })
+            .collect();
+        *headers = renamed;
+    }
+}
+
+/// What poem-openapi cannot say (poem-openapi#701: no `nullable`): `next_after` is always
+/// present, and null on the last page; the seed-compatible bodies take `"quantity": null` as
+/// "absent" (0), as the original's decoder did.
+fn mark_nullable(document: &mut Value) {
+    let schemas = &mut document["components"]["schemas"];
+    let page = &mut schemas["ProductPage"];
     page["properties"]["next_after"]["nullable"] = Value::Bool(true);
     if let Some(required) = page["required"].as_array_mut() {
         required.push(json!("next_after"));
     }
+    schemas["LegacyProductInput"]["properties"]["quantity"]["nullable"] = Value::Bool(true);
+}
+
+/// Rules poem-openapi's validators cannot state: an adjustment's `delta` is never 0.
+fn state_exclusions(document: &mut Value) {
+    document["components"]["schemas"]["Adjustment"]["properties"]["delta"]["not"] =
+        json!({"enum": [0]});
 }
 
 /// Links from a created product to the operations on it, so clients and stateful testers can

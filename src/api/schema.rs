@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
 use poem_openapi::{Object, types::Example};
 use serde::Deserialize;
@@ -24,7 +24,8 @@ pub const NAME_PATTERN: &str = concat!(
 );
 
 /// A product name as it arrives (path, query or body), before the domain checks it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// (Empty by default: the legacy decoder's "no name", which the rules refuse.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct NameInput(pub String);
 
@@ -44,18 +45,26 @@ impl Type for NameInput {
         "ProductName".into()
     }
 
+    /// A named component, so that every operation and body refers to the one `ProductName`
+    /// schema (generators then write one type for it, not one per parameter).
     fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema {
+        MetaSchemaRef::Reference(Self::name().into_owned())
+    }
+
+    fn register(registry: &mut Registry) {
+        registry.create_schema::<Self, _>(Self::name().into_owned(), |_| MetaSchema {
+            title: Some("ProductName".to_owned()),
             description: Some(
-                "1–128 characters; no control characters, no leading or trailing white space, \
-                 not `.` or `..`; case-sensitive. In a path, percent-encode it (`/` is `%2F`).",
+                "A product's key: 1–128 characters; no control characters, no leading or \
+                 trailing white space, not `.` or `..`; case-sensitive. In a path, \
+                 percent-encode it (`/` is `%2F`).",
             ),
             min_length: Some(1),
             max_length: Some(NAME_MAX_CHARS),
             pattern: Some(NAME_PATTERN.to_owned()),
             example: Some(Value::from("ball")),
             ..MetaSchema::new("string")
-        }))
+        });
     }
 
     fn as_raw_value(&self) -> Option<&String> {

@@ -48,3 +48,38 @@ fn every_operation_is_documented() {
     assert_eq!(before, ids.len(), "operation ids are unique");
     assert_eq!(ids.len(), 14);
 }
+
+/// What generators need from the document: header names as HTTP spells them (generators copy
+/// them into types), and one `ProductName` schema that every name parameter and body refers to
+/// (so a generator writes one type, not one per operation).
+#[test]
+fn generators_get_one_name_type_and_spelled_headers() {
+    let document: serde_json::Value =
+        serde_json::from_str(&products_api::api::document_text()).unwrap();
+    let name_ref = serde_json::json!({"$ref": "#/components/schemas/ProductName"});
+    let mut header_names = std::collections::BTreeSet::new();
+    let mut name_params = 0;
+    for operations in document["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "name" {
+                    assert_eq!(parameter["schema"], name_ref, "{parameter}");
+                    name_params += 1;
+                }
+            }
+            for response in operation["responses"].as_object().unwrap().values() {
+                if let Some(headers) = response["headers"].as_object() {
+                    header_names.extend(headers.keys().cloned());
+                }
+            }
+        }
+    }
+    assert_eq!(name_params, 5, "four v1 operations and the legacy GET");
+    assert_eq!(
+        header_names.into_iter().collect::<Vec<_>>(),
+        ["ETag", "Location"]
+    );
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(schemas["NewProduct"]["properties"]["name"], name_ref);
+    assert_eq!(schemas["ProductName"]["maxLength"], 128);
+}
