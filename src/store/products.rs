@@ -56,6 +56,9 @@ impl Store {
             .order_by_asc(Column::Name)
             .limit(limit);
         if let Some(after) = after {
+            // PostgreSQL text cannot hold U+0000, and no name contains it (control characters
+            // are refused), so for every stored name n: n > "x\0y" exactly when n > "x".
+            let after = after.split('\0').next().unwrap_or_default();
             query = query.filter(Column::Name.gt(after));
         }
         collect(query.all(&self.db).await?)
