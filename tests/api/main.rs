@@ -17,6 +17,7 @@ mod ordering;
 mod otlp;
 mod persistence;
 mod resilience;
+mod rust_client;
 mod seed_compatible;
 mod telemetry;
 mod v1_products;
