@@ -29,12 +29,7 @@ pub fn idempotent<E: Endpoint + 'static>(inner: E) -> impl Endpoint {
             .expect("the API endpoint provides the store");
         // The body limit middleware already holds the body in memory.
         let body = req.take_body().into_bytes().await?;
-        let request = format!(
-            "{} {}\n{}",
-            req.method(),
-            req.uri().path(),
-            String::from_utf8_lossy(&body)
-        );
+        let request = fingerprint(req.method().as_str(), req.uri().path(), &body);
         req.set_body(body);
 
         let write = match store
@@ -65,6 +60,20 @@ pub fn idempotent<E: Endpoint + 'static>(inner: E) -> impl Endpoint {
         write.finish(&stored).await.map_err(ApiError::from)?;
         Ok(response)
     })
+}
+
+/// What "the same request" means for a key: method, path and the SHA-256 of the body bytes.
+/// A digest, not the body: any bytes may arrive (PostgreSQL text cannot hold a NUL, and a lossy
+/// UTF-8 copy would make two different bodies equal), and a 64 KiB body need not be kept.
+fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let digest = Sha256::digest(body);
+    let mut text = format!("{method} {path}\nsha256:");
+    for byte in digest {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
 }
 
 fn valid_key(value: &HeaderValue) -> Result<String, ApiError> {
@@ -118,4 +127,26 @@ fn replay(stored: StoredResponse) -> Response {
         .headers_mut()
         .insert(REPLAYED, HeaderValue::from_static("true"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_bodies_apart_byte_for_byte() {
+        let a = fingerprint("POST", "/v1/products", b"{\"name\":\"a\"}");
+        assert_eq!(a, fingerprint("POST", "/v1/products", b"{\"name\":\"a\"}"));
+        assert_ne!(a, fingerprint("POST", "/v1/products", b"{\"name\":\"b\"}"));
+        assert_ne!(
+            a,
+            fingerprint("POST", "/v1/products/a/adjustments", b"{\"name\":\"a\"}")
+        );
+        // Invalid UTF-8 that a lossy copy would have made equal.
+        assert_ne!(
+            fingerprint("POST", "/v1/products", b"\xff"),
+            fingerprint("POST", "/v1/products", b"\xfe")
+        );
+        assert!(!fingerprint("POST", "/", b"\0").contains('\0'));
+    }
 }

@@ -142,3 +142,31 @@ both!(
     retried_adjustments_apply_once_even_concurrently,
     retried_adjustments
 );
+
+/// Any body bytes may come with a key, a NUL or invalid UTF-8 included: the answer is the
+/// usual 400, kept and replayed like any other, and never a database error (found by
+/// schemathesis: a `\0` body with a key was a 500 on PostgreSQL).
+async fn keyed_raw_bodies(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create("raw", 1).await;
+    let send = |key: &'static str, body: &'static [u8]| {
+        app.request(Method::POST, "/v1/products/raw/adjustments")
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (key, body) in [("nul", &b"\0"[..]), ("ff", b"\xff"), ("fe", b"\xfe")] {
+        let first = send(key, body).await.unwrap();
+        assert_problem(first, 400).await;
+        let retry = send(key, body).await.unwrap();
+        assert_eq!(retry.headers()["idempotent-replayed"], "true", "{key}");
+        assert_problem(retry, 400).await;
+    }
+    // Two bodies that differ only in invalid UTF-8 are different requests.
+    let other = send("ff", b"\xfe").await.unwrap();
+    assert_problem(other, 422).await;
+    let product: Value = app.get("/v1/products/raw").await.json().await.unwrap();
+    assert_eq!(product["version"], 1, "nothing was applied");
+}
+both!(keyed_requests_may_carry_any_bytes, keyed_raw_bodies);
