@@ -154,7 +154,10 @@ impl V1Api {
         &self,
         store: Data<&Store>,
         /// Makes retries safe: 1–255 visible ASCII characters, unique per intended write.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+        )]
         _idempotency_key: Header<Option<String>>,
         body: JsonBody<NewProduct>,
     ) -> Result<CreateResponse, Failure<CreateFailures>> {
@@ -277,7 +280,10 @@ impl V1Api {
         &self,
         store: Data<&Store>,
         /// Makes retries safe: 1–255 visible ASCII characters, unique per intended write.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
+        )]
         _idempotency_key: Header<Option<String>>,
         /// The product name, percent-encoded.
         name: Path<NameInput>,
