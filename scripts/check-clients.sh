@@ -66,7 +66,7 @@ ensure_chromium() {
   fi
   log "installing Debian's chromium"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 }
 
 npm_ci() {
