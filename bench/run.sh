@@ -30,7 +30,9 @@ ensure_postgres() {
   if ! command -v pg_ctlcluster >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   fi
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+  local version
+  version="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 1 30); do
     pg_isready -q -h 127.0.0.1 -p 5432 && return
     sleep 1
