@@ -16,6 +16,12 @@ pub struct PoolSettings {
 /// How long SQLite waits on a writer's lock before giving up (then the request gets 503).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A pooled connection idle at least this long is pinged before a request gets it. sqlx's
+/// default pings on every checkout, a full round trip to the database per request (measured in
+/// docs/performance.md); a connection in steady use skips it. sqlx still pings every connection
+/// as it returns to the pool, so one that broke is closed there, not handed out again.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Opens the pool. `url` is `sqlite:…` or `postgres:…` (checked by the configuration).
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
@@ -25,6 +31,7 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
         .statement_timeout(settings.statement_timeout)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .set_application_name("products-api")
         // One line per statement only at debug level; slow ones are always worth a warning.
         .sqlx_logging(true)
