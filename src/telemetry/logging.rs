@@ -9,6 +9,7 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
+use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt as output;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -30,6 +31,7 @@ where
         LogFormat::Json => RequestIds
             .and_then(
                 output::layer()
+                    .fmt_fields(NoSpanFields)
                     .event_format(JsonLine)
                     .with_writer(std::io::stdout),
             )
@@ -75,6 +77,18 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RequestIds {
                 values.record(ids);
             }
         }
+    }
+}
+
+/// The fmt layer renders every span's fields to text when the span is created or recorded, for
+/// formatters that print them. `JsonLine` never does (it reads the ids from `RequestIds`), so in
+/// JSON mode that rendering — the request's fields and each database span's SQL text, on every
+/// request — is skipped (bench/: about 5 % of the service's CPU under load).
+struct NoSpanFields;
+
+impl<'writer> FormatFields<'writer> for NoSpanFields {
+    fn format_fields<R: RecordFields>(&self, _: Writer<'writer>, _: R) -> fmt::Result {
+        Ok(())
     }
 }
 
