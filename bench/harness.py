@@ -749,6 +749,24 @@ def summary_markdown(results):
         if any(cell != "–" for cell in row[1:]):
             lines.append("| " + " | ".join(row) + " |")
     lines.append("")
+    lines.append("CPU per request, µs: service / PostgreSQL / load generator / everything else on "
+                 "the machine (pgbench: per statement):\n")
+    header = ["workload", "pgbench ceiling"] + [label for _c, label, *_ in CONFIGS]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for workload, label, *_ in WORKLOADS:
+        row = [label]
+        for config in ["ceiling"] + [c for c, *_ in CONFIGS]:
+            r = results.get(config, {}).get(workload)
+            if not r or "cpu" not in r:
+                row.append("–")
+                continue
+            us = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
+            row.append(f"{us['service_cores']:.0f} / {us['postgres_cores']:.0f} / "
+                       f"{us['load_generator_cores']:.0f} / {us['other_cores']:.0f}")
+        if any(cell != "–" for cell in row[1:]):
+            lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
     lines.append("Telemetry on/off (requests/s ratio):\n")
     lines.append("| workload | PostgreSQL | SQLite |")
     lines.append("|---|---|---|")
