@@ -48,7 +48,7 @@ def write_svg(path, results, workloads, configs):
     plot_width = WIDTH - LEFT - RIGHT
     group_width = plot_width / len(groups)
     bar_width = min(26, group_width * 0.8 / len(series))
-    height = TOP + 2 * PANEL_HEIGHT + GAP + 80
+    height = TOP + 2 * PANEL_HEIGHT + GAP + 100
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
            f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, Arial, sans-serif">',
            f'<rect width="{WIDTH}" height="{height}" fill="white"/>']
@@ -58,8 +58,8 @@ def write_svg(path, results, workloads, configs):
                      "PostgreSQL ceiling", 16, weight="bold"))
     out.append(_text(WIDTH / 2, 44, f"{params.get('connections')} connections, "
                      f"{params.get('duration_s')} s per run; {machine.get('nproc')} × "
-                     f"{machine.get('cpu')}, PostgreSQL {machine.get('postgres')}; load generator, "
-                     "service and database on the same machine; "
+                     f"{machine.get('cpu')}, PostgreSQL {machine.get('postgres', '').split(' ')[0]}; "
+                     "wrk, service and database on the same machine; "
                      f"{results.get('started_at', '')}", 11, fill="#555"))
 
     def bar_x(gi, si):
@@ -138,12 +138,15 @@ def write_svg(path, results, workloads, configs):
 
     # Legend.
     x = LEFT
-    y = height - 24
+    y = height - 44
     for name, label in series:
+        width = 24 + 6.4 * len(label)
+        if x + width > WIDTH - RIGHT:
+            x, y = LEFT, y + 20
         out.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" '
                    f'fill="{SERIES_COLOURS.get(name, "#999")}"/>')
         out.append(_text(x + 16, y, label, 11, anchor="start"))
-        x += 24 + 6.4 * len(label)
+        x += width
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
