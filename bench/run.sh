@@ -24,25 +24,9 @@ ensure_tools() {
   fi
 }
 
-ensure_postgres() {
-  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && return
-  log "PostgreSQL is down; starting it"
-  if ! command -v pg_ctlcluster >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  fi
-  local version
-  version="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-  for _ in $(seq 1 30); do
-    pg_isready -q -h 127.0.0.1 -p 5432 && return
-    sleep 1
-  done
-  echo "error: PostgreSQL does not answer at 127.0.0.1:5432" >&2
-  exit 1
-}
 
 ensure_tools
-ensure_postgres
+bash "$root/scripts/ensure-postgres.sh"
 target="${CARGO_TARGET_DIR:-$root/target}"
 if [[ -z "${BENCH_BINARY:-}" ]]; then
   log "cargo build --release --locked"

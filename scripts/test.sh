@@ -15,24 +15,6 @@ export TEST_PG_ADMIN_URL="${TEST_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:543
 
 log() { printf '\n=== %s\n' "$*"; }
 
-ensure_postgres() {
-  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-    return
-  fi
-  log "PostgreSQL is down; starting it"
-  if ! command -v pg_ctlcluster >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  fi
-  local version
-  version="$(ls /etc/postgresql | sort -V | tail -n 1)"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-  for _ in $(seq 1 30); do
-    pg_isready -q -h 127.0.0.1 -p 5432 && return
-    sleep 1
-  done
-  echo "error: PostgreSQL does not answer at 127.0.0.1:5432; the PostgreSQL tests cannot run" >&2
-  exit 1
-}
 
 validate_openapi() {
   local venv="$tools/openapi-validator"
@@ -43,7 +25,7 @@ validate_openapi() {
   "$venv/bin/openapi-spec-validator" openapi/openapi.json
 }
 
-ensure_postgres
+bash "$root/scripts/ensure-postgres.sh"
 
 log "cargo test --workspace"
 cargo test --workspace --locked
