@@ -207,6 +207,16 @@ impl TestApp {
         response
     }
 
+    /// The exposition text of the metrics listener.
+    pub async fn metrics_text(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.metrics_address))
+            .await
+            .expect("scrape")
+            .text()
+            .await
+            .expect("exposition text")
+    }
+
     /// Every product name, via the paged v1 list.
     pub async fn all_names(&self) -> Vec<String> {
         let page: Value = self

@@ -9,12 +9,7 @@ use crate::helpers::*;
 
 /// `series → value` from the exposition text.
 async fn scrape(app: &TestApp) -> HashMap<String, f64> {
-    let text = reqwest::get(format!("http://{}/metrics", app.metrics_address))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {

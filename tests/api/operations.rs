@@ -54,12 +54,7 @@ async fn metrics_are_on_their_own_listener_only() {
     let app = spawn_app(Backend::Sqlite).await;
     app.create("ball", 1).await;
     assert_problem(app.get("/metrics").await, 404).await;
-    let text = reqwest::get(format!("http://{}/metrics", app.metrics_address))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert!(
         text.contains(
             r#"http_server_requests_total{method="POST",route="/v1/products",status="201"} 1"#
