@@ -3,6 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use products_api::cli::{self, Cli};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     cli::run(Cli::parse()).await

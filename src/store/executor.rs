@@ -1,17 +1,51 @@
 //! Where the repository's statements run: the pool, or a transaction shared by one request
-//! (an idempotent write records its response in the same transaction as the change).
+//! (an idempotent write records its response in the same transaction as the change). Every
+//! statement that passes here gets its database client span.
 
 use std::sync::Arc;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, Statement,
+    QueryResult, Statement, TransactionTrait,
 };
+
+use crate::telemetry::database::StatementSpan;
 
 #[derive(Debug, Clone)]
 pub enum Executor {
     Pool(DatabaseConnection),
     Transaction(Arc<DatabaseTransaction>),
+}
+
+impl Executor {
+    fn system(&self) -> &'static str {
+        system_name(self.get_database_backend())
+    }
+}
+
+/// Opens a transaction on `db`, traced like a statement.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let span = StatementSpan::start(system_name(db.get_database_backend()), "BEGIN");
+    let result = db.begin().await;
+    span.end(&result);
+    result
+}
+
+/// Commits `txn`, traced like a statement.
+pub async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    let span = StatementSpan::start(system_name(txn.get_database_backend()), "COMMIT");
+    let result = txn.commit().await;
+    span.end(&result);
+    result
+}
+
+/// `db.system.name` as the OpenTelemetry conventions spell it.
+fn system_name(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "postgresql",
+        DbBackend::Sqlite => "sqlite",
+        _ => "other_sql",
+    }
 }
 
 #[async_trait::async_trait]
@@ -24,31 +58,43 @@ impl ConnectionTrait for Executor {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        match self {
+        let span = StatementSpan::start(self.system(), &stmt.sql);
+        let result = match self {
             Self::Pool(db) => db.execute_raw(stmt).await,
             Self::Transaction(txn) => txn.execute_raw(stmt).await,
-        }
+        };
+        span.end(&result);
+        result
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        match self {
+        let span = StatementSpan::start(self.system(), sql);
+        let result = match self {
             Self::Pool(db) => db.execute_unprepared(sql).await,
             Self::Transaction(txn) => txn.execute_unprepared(sql).await,
-        }
+        };
+        span.end(&result);
+        result
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        match self {
+        let span = StatementSpan::start(self.system(), &stmt.sql);
+        let result = match self {
             Self::Pool(db) => db.query_one_raw(stmt).await,
             Self::Transaction(txn) => txn.query_one_raw(stmt).await,
-        }
+        };
+        span.end(&result);
+        result
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        match self {
+        let span = StatementSpan::start(self.system(), &stmt.sql);
+        let result = match self {
             Self::Pool(db) => db.query_all_raw(stmt).await,
             Self::Transaction(txn) => txn.query_all_raw(stmt).await,
-        }
+        };
+        span.end(&result);
+        result
     }
 
     fn support_returning(&self) -> bool {

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
 use serde::{Deserialize, Serialize};
 
+use super::executor::{self, Executor};
 use super::{Store, StoreError};
 
 /// How long a key and its response are kept.
@@ -49,18 +48,19 @@ impl Store {
         key: &str,
         request: &str,
     ) -> Result<Claim, StoreError> {
-        let txn = self.connection().begin().await?;
-        let backend = txn.get_database_backend();
+        let txn = Arc::new(executor::begin(self.connection()).await?);
+        let db = Executor::Transaction(txn.clone());
+        let backend = db.get_database_backend();
         let cutoff = Utc::now() - chrono::Duration::from_std(RETENTION).expect("24 h fits");
         // Writes first: on SQLite the transaction then holds the write lock from its first
         // statement, and never has to upgrade a read lock (which could fail as busy).
-        txn.execute_raw(statement(
+        db.execute_raw(statement(
             backend,
             "DELETE FROM idempotency_keys WHERE idempotency_key = $1 AND created_at < $2",
             vec![key.into(), cutoff.into()],
         ))
         .await?;
-        let inserted = txn
+        let inserted = db
             .execute_raw(statement(
                 backend,
                 "INSERT INTO idempotency_keys (idempotency_key, request, created_at) VALUES ($1, $2, $3) \
@@ -70,14 +70,14 @@ impl Store {
             .await?
             .rows_affected();
         if inserted == 1 {
-            let txn = Arc::new(txn);
+            drop(db);
             return Ok(Claim::New(KeyedWrite {
                 store: self.within(txn.clone()),
                 txn,
                 key: key.to_owned(),
             }));
         }
-        let row = txn
+        let row = db
             .query_one_raw(statement(
                 backend,
                 "SELECT request, response FROM idempotency_keys WHERE idempotency_key = $1",
@@ -85,7 +85,8 @@ impl Store {
             ))
             .await?
             .ok_or_else(|| StoreError::Internal(DbErr::RecordNotFound("idempotency key".into())))?;
-        txn.commit().await?;
+        drop(db);
+        executor::commit(exclusive(txn)?).await?;
         let stored_request: String = row.try_get("", "request").map_err(StoreError::from)?;
         if stored_request != request {
             return Ok(Claim::Mismatch);
@@ -108,13 +109,17 @@ impl KeyedWrite {
         let Self { txn, key, store } = self;
         drop(store);
         let json = serde_json::to_string(response).expect("a response serializes");
-        txn.execute_raw(statement(
-            txn.get_database_backend(),
+        let db = Executor::Transaction(txn.clone());
+        db.execute_raw(statement(
+            db.get_database_backend(),
             "UPDATE idempotency_keys SET response = $1 WHERE idempotency_key = $2",
             vec![json.into(), key.into()],
         ))
         .await?;
-        exclusive(txn)?.commit().await.map_err(StoreError::from)
+        drop(db);
+        executor::commit(exclusive(txn)?)
+            .await
+            .map_err(StoreError::from)
     }
 
     /// Undoes the work and forgets the key (a failure the client should be able to retry).

@@ -4,16 +4,15 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::global;
+use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::Extractor;
-use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _};
+use opentelemetry::{Context, KeyValue, global};
 use poem::http::{HeaderMap, HeaderValue, Method};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
-use tracing::Instrument;
-use tracing::field::Empty;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::metrics::{Metrics, UNMATCHED_ROUTE};
+use super::traces::tracer;
 
 /// Maps a finished request to its route label: the template of the operation that handled it.
 pub trait RouteLabel: Send + Sync {
@@ -62,62 +61,27 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
     async fn call(&self, req: Request) -> Result<Response> {
         let started = Instant::now();
         let method = known_method(req.method());
-        // ERROR level only so that the span is enabled whatever RUST_LOG says: every log line of
-        // the request then carries its trace id. The level is not exported.
-        let span = tracing::error_span!(
-            "request",
-            otel.name = method,
-            otel.kind = "server",
-            otel.status_code = Empty,
-            http.request.method = method,
-            http.route = Empty,
-            http.response.status_code = Empty,
-            url.path = req.uri().path(),
-            url.scheme = "http",
-            user_agent.original = Empty,
-            trace_id = Empty,
-            span_id = Empty,
-        );
-        if let Some(agent) = req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-        {
-            span.record("user_agent.original", agent);
-        }
-        let parent =
-            global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.headers())));
-        let _ = span.set_parent(parent);
-        let ids = {
-            let context = span.context();
-            let otel_span = context.span();
-            let ids = otel_span.span_context().clone();
-            ids.is_valid().then_some(ids)
-        };
-        if let Some(ids) = &ids {
-            span.record("trace_id", ids.trace_id().to_string());
-            span.record("span_id", ids.span_id().to_string());
-        }
+        let cx = request_context(&req, method);
+        let ids = cx.as_ref().map(|cx| cx.span().span_context().clone());
 
         self.metrics.in_flight.inc();
-        let mut response = match self.inner.call(req).instrument(span.clone()).await {
-            Ok(resp) => resp.into_response(),
-            Err(err) => err.into_response(),
+        // Inside the request's context, so that problem bodies, log lines and database spans
+        // made while serving it carry its ids; errors become responses in there too.
+        let serve = async {
+            match self.inner.call(req).await {
+                Ok(resp) => resp.into_response(),
+                Err(err) => err.into_response(),
+            }
+        };
+        let mut response = match &cx {
+            Some(cx) => serve.with_context(cx.clone()).await,
+            None => serve.await,
         };
         self.metrics.in_flight.dec();
 
         let route = self.routes.route_of(&response).unwrap_or(UNMATCHED_ROUTE);
         let status = response.status();
         let elapsed = started.elapsed();
-        span.record("http.route", route);
-        span.record("http.response.status_code", i64::from(status.as_u16()));
-        let otel = span.context();
-        otel.span().update_name(format!("{method} {route}"));
-        if status.is_server_error() {
-            span.record("otel.status_code", "ERROR");
-            otel.span()
-                .set_status(Status::error(status.as_str().to_owned()));
-        }
         if let Some(ids) = &ids {
             // W3C Trace Context Level 2: the trace and span this request was served in.
             let value = format!(
@@ -133,19 +97,57 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
         self.metrics
             .observe_request(method, route, status.as_u16(), elapsed.as_secs_f64());
         let bytes = body_size(&mut response).await;
-        span.in_scope(|| {
-            tracing::info!(
-                target: "access",
-                method,
-                route,
-                status = status.as_u16(),
-                duration_ms = elapsed.as_secs_f64() * 1000.0,
-                bytes,
-                "request"
-            );
-        });
+        let _current = cx.as_ref().map(|cx| cx.clone().attach());
+        tracing::info!(
+            target: "access",
+            method,
+            route,
+            status = status.as_u16(),
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            bytes,
+            "request"
+        );
+        if let Some(cx) = &cx {
+            let span = cx.span();
+            span.update_name(format!("{method} {route}"));
+            span.set_attribute(KeyValue::new("http.route", route.to_owned()));
+            span.set_attribute(KeyValue::new(
+                "http.response.status_code",
+                i64::from(status.as_u16()),
+            ));
+            if status.is_server_error() {
+                span.set_status(Status::error(status.as_str().to_owned()));
+            }
+            span.end();
+        }
         Ok(response)
     }
+}
+
+/// The context a request is served in: its SERVER span (named by the method until the route
+/// is known), a child of the caller's span when `traceparent` or `X-Amzn-Trace-Id` names one.
+/// `None` while tracing is off.
+fn request_context(req: &Request, method: &'static str) -> Option<Context> {
+    let tracer = tracer()?;
+    let parent = global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.headers())));
+    let mut attributes = vec![
+        KeyValue::new("http.request.method", method),
+        KeyValue::new("url.path", req.uri().path().to_owned()),
+        KeyValue::new("url.scheme", "http"),
+    ];
+    if let Some(agent) = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+    {
+        attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
+    }
+    let span = tracer
+        .span_builder(method)
+        .with_kind(SpanKind::Server)
+        .with_attributes(attributes)
+        .start_with_context(tracer, &parent);
+    Some(parent.with_span(span))
 }
 
 /// The size of the response body. Every body this service sends is already in memory, so

@@ -1,15 +1,16 @@
 //! Telemetry: logs, traces and metrics. `init` installs logging and tracing for the process;
-//! [`http::RequestTelemetry`] gives each request its span, metrics and access-log line.
+//! [`http::RequestTelemetry`] gives each request its span, metrics and access-log line, and
+//! [`database::traced`] gives each statement its span.
 
+pub mod database;
 pub mod http;
 pub mod logging;
 pub mod metrics;
 pub mod traces;
 
-use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry::Context;
+use opentelemetry::trace::{SpanContext, TraceContextExt};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -22,50 +23,23 @@ pub struct Telemetry {
     provider: Option<SdkTracerProvider>,
 }
 
-/// Installs the global subscriber: the log output filtered by `RUST_LOG`, plus, unless
-/// `OTEL_SDK_DISABLED=true`, the OpenTelemetry layer.
+/// Installs the log output filtered by `RUST_LOG` and, unless `OTEL_SDK_DISABLED=true`, the
+/// tracer and propagators.
 pub fn init(format: LogFormat, filter: &str) -> Result<Telemetry, String> {
     let log_filter = EnvFilter::try_new(filter).map_err(|err| format!("RUST_LOG: {err}"))?;
-    let registry =
-        tracing_subscriber::registry().with(logging::layer(format).with_filter(log_filter));
+    tracing_subscriber::registry()
+        .with(logging::layer(format).with_filter(log_filter))
+        .try_init()
+        .map_err(|err| err.to_string())?;
     let mode = Tracing::from_env();
     if mode == Tracing::Disabled {
-        registry.try_init().map_err(|err| err.to_string())?;
         return Ok(Telemetry { provider: None });
     }
     let provider = traces::provider(mode)?;
     traces::install_propagator();
-    let otel = tracing_opentelemetry::layer()
-        .with_tracer(provider.tracer("products-api"))
-        .with_location(false)
-        .with_threads(false)
-        .with_target(false)
-        .with_tracked_inactivity(false)
-        .with_filter(span_filter());
-    registry
-        .with(otel)
-        .try_init()
-        .map_err(|err| err.to_string())?;
     Ok(Telemetry {
         provider: Some(provider),
     })
-}
-
-/// Which spans become OpenTelemetry spans: ours and sea-orm's at INFO (its trace-level
-/// duplicates and the exporter's own HTTP/gRPC stack would only add noise or feed back).
-fn span_filter() -> Targets {
-    Targets::new()
-        .with_default(LevelFilter::INFO)
-        .with_target("sqlx", LevelFilter::OFF)
-        .with_target("h2", LevelFilter::OFF)
-        .with_target("hyper", LevelFilter::OFF)
-        .with_target("hyper_util", LevelFilter::OFF)
-        .with_target("tonic", LevelFilter::OFF)
-        .with_target("tower", LevelFilter::OFF)
-        .with_target("reqwest", LevelFilter::OFF)
-        .with_target("opentelemetry", LevelFilter::OFF)
-        .with_target("opentelemetry_sdk", LevelFilter::OFF)
-        .with_target("opentelemetry_otlp", LevelFilter::OFF)
 }
 
 impl Telemetry {
@@ -79,12 +53,16 @@ impl Telemetry {
     }
 }
 
+/// The span of the request being served, if tracing is on and this runs inside a request.
+pub fn current_span_context() -> Option<SpanContext> {
+    Context::map_current(|cx| {
+        let span = cx.span();
+        let ids = span.span_context();
+        ids.is_valid().then(|| ids.clone())
+    })
+}
+
 /// The trace id of the current request, if tracing is on (for problem bodies).
 pub fn current_trace_id() -> Option<String> {
-    let context = tracing::Span::current().context();
-    let span = context.span();
-    let span_context = span.span_context();
-    span_context
-        .is_valid()
-        .then(|| span_context.trace_id().to_string())
+    current_span_context().map(|ids| ids.trace_id().to_string())
 }

@@ -2,19 +2,25 @@
 //! and the propagators that continue a trace from W3C `traceparent` or the ALB's `X-Amzn-Trace-Id`.
 
 use std::env;
+use std::sync::OnceLock;
 
 use opentelemetry::global;
 use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_aws::trace::{MissingSampledBehavior, XrayIdGenerator, XrayPropagator};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use std::time::Duration;
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracer, SdkTracerProvider};
 
-use opentelemetry::{Context, Key, KeyValue};
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, SdkTracerProvider, Span, SpanData, SpanProcessor,
-};
+/// The tracer every span is started with; unset while `OTEL_SDK_DISABLED=true`.
+static TRACER: OnceLock<SdkTracer> = OnceLock::new();
+
+/// The process's tracer, if tracing is on. Spans are made with the OpenTelemetry API directly,
+/// not through a `tracing` bridge: two spans per request then cost a few allocations instead
+/// of the bridge's per-poll bookkeeping (docs/performance.md, telemetry on/off).
+pub fn tracer() -> Option<&'static SdkTracer> {
+    TRACER.get()
+}
 
 /// The service name when neither `OTEL_SERVICE_NAME` nor `OTEL_RESOURCE_ATTRIBUTES` names one.
 const DEFAULT_SERVICE_NAME: &str = "products-api";
@@ -58,9 +64,12 @@ pub fn provider(mode: Tracing) -> Result<SdkTracerProvider, String> {
             .build()
             .map_err(|err| format!("OTEL_EXPORTER_OTLP_*: {err}"))?;
         let batch = BatchSpanProcessor::builder(exporter).build();
-        builder = builder.with_span_processor(DatabaseSemconv(batch));
+        builder = builder.with_span_processor(batch);
     }
-    Ok(builder.build())
+    let provider = builder.build();
+    // Set once per process; a second `init` (tests) keeps the first tracer.
+    let _ = TRACER.set(provider.tracer("products-api"));
+    Ok(provider)
 }
 
 fn resource() -> Resource {
@@ -87,46 +96,4 @@ pub fn install_propagator() {
         ),
         Box::new(TraceContextPropagator::new()),
     ]));
-}
-
-/// sea-orm names its client-span attributes by the older conventions (`db.system`,
-/// `db.operation`, `db.statement`); this renames them to the current ones that the contract and
-/// dashboards use (`db.system.name`, `db.operation.name`, `db.query.text`) before export.
-#[derive(Debug)]
-struct DatabaseSemconv<P>(P);
-
-const RENAMES: [(&str, &str); 3] = [
-    ("db.system", "db.system.name"),
-    ("db.operation", "db.operation.name"),
-    ("db.statement", "db.query.text"),
-];
-
-impl<P: SpanProcessor> SpanProcessor for DatabaseSemconv<P> {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.0.on_start(span, cx);
-    }
-
-    fn on_end(&self, mut span: SpanData) {
-        for attribute in &mut span.attributes {
-            if let Some((_, new)) = RENAMES
-                .iter()
-                .find(|(old, _)| attribute.key.as_str() == *old)
-            {
-                *attribute = KeyValue::new(Key::from_static_str(new), attribute.value.clone());
-            }
-        }
-        self.0.on_end(span);
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.0.force_flush()
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.0.set_resource(resource);
-    }
 }

@@ -36,6 +36,7 @@ pub struct ReceivedSpan {
     pub kind: i32,
     /// 2 = ERROR.
     pub status_code: i32,
+    pub start_time_unix_nano: u64,
     pub attributes: HashMap<String, Attr>,
     pub service_name: Option<String>,
 }
@@ -70,6 +71,7 @@ impl Sink {
                         parent_span_id: hex(&span.parent_span_id),
                         kind: span.kind,
                         status_code: span.status.map(|s| s.code).unwrap_or(0),
+                        start_time_unix_nano: span.start_time_unix_nano,
                         attributes: attributes(&span.attributes),
                         service_name: service_name.clone(),
                     });

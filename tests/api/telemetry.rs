@@ -98,6 +98,11 @@ async fn grpc_export_continues_traceparent_with_database_children() {
         })
         .await;
     assert_eq!(query.trace_id, server.trace_id);
+    assert_eq!(query.name, "SELECT products");
+    assert_eq!(
+        query.attr("db.collection.name"),
+        Some(&Attr::Str("products".into()))
+    );
     assert_eq!(
         query.attr("db.system.name"),
         Some(&Attr::Str("sqlite".into()))
@@ -157,6 +162,54 @@ async fn http_protobuf_export_continues_an_alb_x_ray_trace() {
     receiver
         .wait_for("GET /healthz", |s| s.name == "GET /healthz")
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_write_shows_its_whole_transaction() {
+    let receiver = Receiver::start().await;
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let service = Service::start(
+        &db.url,
+        &otel(format!("http://{}", receiver.http), "http/protobuf"),
+        Stdio::null(),
+    )
+    .await;
+    let response = Client::new()
+        .post(format!("{}/v1/products", service.base))
+        .header("traceparent", TRACEPARENT)
+        .header("idempotency-key", "trace-me-1")
+        .json(&json!({"name": "kite", "quantity": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let server = receiver
+        .wait_for("POST /v1/products", |s| s.name == "POST /v1/products")
+        .await;
+    let statements = |spans: Vec<crate::otlp::ReceivedSpan>| {
+        let mut children: Vec<_> = spans
+            .into_iter()
+            .filter(|s| s.parent_span_id == server.span_id && s.kind == 3)
+            .collect();
+        children.sort_by_key(|s| s.start_time_unix_nano);
+        children.into_iter().map(|s| s.name).collect::<Vec<_>>()
+    };
+    receiver
+        .wait_for("COMMIT", |s| {
+            s.name == "COMMIT" && s.parent_span_id == server.span_id
+        })
+        .await;
+    assert_eq!(
+        statements(receiver.spans()),
+        [
+            "BEGIN",
+            "DELETE idempotency_keys",
+            "INSERT idempotency_keys",
+            "INSERT products",
+            "UPDATE idempotency_keys",
+            "COMMIT"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -334,4 +387,39 @@ async fn json_logs_carry_the_request_trace_and_no_password() {
                 .as_str()
                 .is_some_and(|d| d.contains("REDACTED"))
     }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_log_lines_of_a_request_end_with_its_trace() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let service = Service::start(
+        &db.url,
+        &[("LOG_FORMAT", "text".to_owned())],
+        Stdio::piped(),
+    )
+    .await;
+    let response = Client::new()
+        .get(format!("{}/v1/products/nothing", service.base))
+        .header("traceparent", TRACEPARENT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let output = service.output().await;
+    let access = output
+        .lines()
+        .find(|l| l.contains(" access: ") && l.contains("/v1/products/{name}"))
+        .unwrap_or_else(|| panic!("no access line in {output}"));
+    assert!(
+        access.contains(" trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id="),
+        "{access}"
+    );
+    let started = output
+        .lines()
+        .find(|l| l.contains("serving"))
+        .expect("the start-up line");
+    assert!(
+        !started.contains("trace_id="),
+        "not in a request: {started}"
+    );
 }
