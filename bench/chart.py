@@ -11,6 +11,7 @@ SERIES_COLOURS = {
     "pg_off": "#8fb3e0",
     "sqlite_otel": "#c8641e",
     "sqlite_off": "#f0b27a",
+    "axum_ref": "#5a9e4b",
 }
 
 WIDTH = 980

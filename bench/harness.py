@@ -56,7 +56,13 @@ CONFIGS = [
     ("pg_off", "PostgreSQL, telemetry off", "postgres", False),
     ("sqlite_otel", "SQLite, telemetry on", "sqlite", True),
     ("sqlite_off", "SQLite, telemetry off", "sqlite", False),
+    ("axum_ref", "plain axum + sqlx, no telemetry", "postgres", False),
 ]
+
+# The issue's yardstick (bench/reference/): "a plain axum + sqlx service with no telemetry". It
+# answers only these workloads, and is not held to the targets.
+REFERENCE = "axum_ref"
+REFERENCE_WORKLOADS = ("read_one", "list_100", "update")
 
 TARGETS = {
     "read_one_ratio": 0.4,
@@ -580,12 +586,31 @@ class ServiceRun:
         return code
 
 
+class ReferenceRun(ServiceRun):
+    """The reference service on a database migrated by products-api; it has no metrics port, so
+    its runs have no service-side status counts."""
+
+    def setup(self):
+        recreate_pg_database(self.db)
+        url = f"{PG_ADMIN}/{self.db}"
+        env = dict(os.environ, DATABASE_URL=url, OTEL_SDK_DISABLED="true", RUST_LOG="warn")
+        subprocess.run([self.args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
+        self.service = Service(self.args.reference, url, False, self.sink_port, self.workdir,
+                               self.name)
+        self.service.start()
+        seed(self.service.port, HOT_SET)
+
+    def measure(self, workload):
+        return super().measure(workload) if workload[0] in REFERENCE_WORKLOADS else None
+
+
 def run_all(args, results, sink_port, workdir):
     """For each workload, every configuration in turn (ceiling first), `--repeat` rounds; the
     run with the highest throughput of each is kept (interference from other processes only ever
     lowers throughput), and every round's figure is recorded beside it."""
     runners = [] if args.no_ceiling else [Ceiling(args, workdir)]
-    runners += [ServiceRun(args, c, sink_port, workdir) for c in CONFIGS if c[0] in args.configs]
+    runners += [(ReferenceRun if c[0] == REFERENCE else ServiceRun)(args, c, sink_port, workdir)
+                for c in CONFIGS if c[0] in args.configs]
     try:
         for runner in runners:
             runner.setup()
@@ -595,6 +620,8 @@ def run_all(args, results, sink_port, workdir):
             for _round in range(args.repeat):
                 for runner in runners:
                     result = runner.measure(workload)
+                    if result is None:
+                        continue
                     best = results.setdefault(runner.name, {}).get(workload[0])
                     rounds = (best or {}).get("rounds_rps", []) + [round(result["rps"], 1)]
                     if best is None or result["rps"] > best["rps"]:
@@ -644,6 +671,9 @@ def ratios(results):
             off = results.get(f"{backend}_off", {}).get(workload)
             if on and off and off["rps"]:
                 row[f"{backend}_otel_on_off"] = on["rps"] / off["rps"]
+        on, reference = results.get("pg_otel", {}).get(workload), results.get(REFERENCE, {}).get(workload)
+        if on and reference and reference["rps"]:
+            row["pg_otel_vs_reference"] = on["rps"] / reference["rps"]
         out[workload] = row
     return out
 
@@ -656,7 +686,8 @@ def targets(results, ratio_table):
     def add(name, value, target, ok, unit=""):
         checks.append({"target": name, "value": value, "goal": target, "met": bool(ok), "unit": unit})
 
-    all_errors = sum(r["errors"] for c, *_ in CONFIGS for r in results.get(c, {}).values())
+    services = [c for c, *_ in CONFIGS if c != REFERENCE]
+    all_errors = sum(r["errors"] for c in services for r in results.get(c, {}).values())
     add("zero errors (every service run)", all_errors, 0, all_errors == 0)
     for workload, key in (("read_one", "read_one_ratio"), ("update", "update_ratio"),
                           ("list_100", "list_100_ratio")):
@@ -671,7 +702,7 @@ def targets(results, ratio_table):
     if "read_one" in pg:
         p99 = pg["read_one"]["p99_ms"]
         add("p99 read_one", round(p99, 2), TARGETS["read_one_p99_ms"], p99 < TARGETS["read_one_p99_ms"], "ms")
-    peaks = [r.get("rss_peak_bytes") or 0 for c, *_ in CONFIGS for r in results.get(c, {}).values()]
+    peaks = [r.get("rss_peak_bytes") or 0 for c in services for r in results.get(c, {}).values()]
     if peaks:
         peak = max(peaks) / 2**20
         add("peak RSS under load (any run)", round(peak, 1), TARGETS["rss_mib"], peak < TARGETS["rss_mib"], "MiB")
@@ -777,6 +808,16 @@ def summary_markdown(results):
         pg, sq = r.get("pg_otel_on_off"), r.get("sqlite_otel_on_off")
         lines.append(f"| {label} | {_fmt(pg)} | {_fmt(sq)} |")
     lines.append("")
+    if any("pg_otel_vs_reference" in r for r in results["ratios"].values()):
+        lines.append("products-api (PostgreSQL, telemetry on) ÷ plain axum + sqlx without telemetry "
+                     "(requests/s ratio):\n")
+        lines.append("| workload | ratio |")
+        lines.append("|---|---|")
+        for workload, label, *_ in WORKLOADS:
+            value = results["ratios"].get(workload, {}).get("pg_otel_vs_reference")
+            if value is not None:
+                lines.append(f"| {label} | {value:.2f} |")
+        lines.append("")
     lines.append("Targets (PostgreSQL, telemetry on, unless stated):\n")
     lines.append("| target | measured | goal | |")
     lines.append("|---|---|---|---|")
@@ -811,8 +852,10 @@ def main():
     parser.add_argument("--ready-runs", type=int, default=10)
     parser.add_argument("--env", action="append", default=[],
                         help="extra VAR=value for the service (e.g. DB_MAX_CONNECTIONS=16)")
+    parser.add_argument("--reference", help="the bench/reference binary; without it the "
+                        f"{REFERENCE} configuration is left out")
     args = parser.parse_args()
-    args.configs = [c for c in args.configs.split(",") if c]
+    args.configs = [c for c in args.configs.split(",") if c and (c != REFERENCE or args.reference)]
     args.workloads = [w for w in args.workloads.split(",") if w]
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
     unknown = set(args.configs) - {c for c, *_ in CONFIGS} | set(args.workloads) - {w for w, *_ in WORKLOADS}

@@ -49,8 +49,10 @@ def _fields(buf):
 
 
 def count_spans(body):
+    """Spans in an ExportTraceServiceRequest. A memoryview, so that walking the message slices
+    without copying: the receiver's CPU is counted against "telemetry on" in the results."""
     spans = 0
-    for number, wire, resource_spans in _fields(body):
+    for number, wire, resource_spans in _fields(memoryview(body)):
         if number != 1 or wire != 2:
             continue
         for number, wire, scope_spans in _fields(resource_spans):

@@ -36,4 +36,11 @@ if [[ -z "${BENCH_BINARY:-}" ]]; then
   cp "$target/release/products-api" "$target/bench/products-api"
   BENCH_BINARY="$target/bench/products-api"
 fi
-exec python3 "$root/bench/harness.py" --binary "$BENCH_BINARY" --work "$target/bench" "$@"
+if [[ -z "${BENCH_REFERENCE:-}" ]]; then
+  log "cargo build --release --locked (bench/reference: plain axum + sqlx)"
+  cargo build --release --locked --quiet --manifest-path "$root/bench/reference/Cargo.toml" \
+    --target-dir "$target/reference"
+  BENCH_REFERENCE="$target/reference/release/axum-sqlx-reference"
+fi
+exec python3 "$root/bench/harness.py" --binary "$BENCH_BINARY" --reference "$BENCH_REFERENCE" \
+  --work "$target/bench" "$@"
