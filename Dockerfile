@@ -11,6 +11,10 @@ ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS chef
 WORKDIR /build
+# jemalloc, the service's allocator, is built from source by its -sys crate with make.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make=4.3-4.1 \
+    && rm -rf /var/lib/apt/lists/*
 # cargo-chef computes a dependency-only "recipe" so dependencies get their own image layer.
 RUN cargo install cargo-chef --locked --version 0.1.78
 

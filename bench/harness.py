@@ -419,8 +419,14 @@ def run_pgbench(args, database, scripts, duration, per_tx, workdir):
     }
 
 
-def vacuum(database):
-    psql(database, "VACUUM ANALYZE products")
+def settle(database):
+    """Every measurement starts from the same state: its database vacuumed and analysed, and no
+    dirty buffers left on the PostgreSQL server by the run before (a write-heavy predecessor
+    otherwise hands its checkpoint and background-writer work to whichever configuration,
+    SQLite ones included, runs next)."""
+    if database:
+        psql(database, "VACUUM ANALYZE products")
+    psql("postgres", "CHECKPOINT")
 
 
 def sink_stats(port, reset=False):
@@ -497,9 +503,9 @@ class Ceiling:
         _name, _label, _script, scripts, per_tx = workload
         args = self.args
         if args.warmup > 0:
-            vacuum(self.db)
+            settle(self.db)
             run_pgbench(args, self.db, scripts, args.warmup, per_tx, self.workdir)
-        vacuum(self.db)
+        settle(self.db)
         load = os.getloadavg()[0]
         with CpuMeter() as cpu:
             result = run_pgbench(args, self.db, scripts, args.duration, per_tx, self.workdir)
@@ -546,11 +552,9 @@ class ServiceRun:
             raise RuntimeError(f"{self.name}: service exited with {service.proc.returncode}")
         json_path = os.path.join(self.workdir, f"{self.name}-{name}.json")
         if args.warmup > 0:
-            if self.db:
-                vacuum(self.db)
+            settle(self.db)
             run_wrk(args, script, service.port, args.warmup, json_path)
-        if self.db:
-            vacuum(self.db)
+        settle(self.db)
         if self.otel:
             sink_stats(self.sink_port, reset=True)
         sampler = RssSampler(service.proc.pid)

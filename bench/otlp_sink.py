@@ -48,17 +48,41 @@ def _fields(buf):
         yield number, wire, value
 
 
+def _count_spans_in_scope(buf):
+    """Spans in one ScopeSpans: its field-2 entries. This runs once per span, so it is a flat
+    loop rather than `_fields`: the receiver's CPU is counted against "telemetry on" in the
+    results, and should be what a receiver costs, not what a slow one does."""
+    spans, pos, end = 0, 0, len(buf)
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        wire = key & 7
+        if wire == 2:
+            length = buf[pos]
+            pos += 1
+            if length & 0x80:
+                length, pos = _varint(buf, pos - 1)
+            pos += length
+            spans += key == 0x12
+        elif wire == 0:
+            _, pos = _varint(buf, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+    return spans
+
+
 def count_spans(body):
-    """Spans in an ExportTraceServiceRequest. A memoryview, so that walking the message slices
-    without copying: the receiver's CPU is counted against "telemetry on" in the results."""
+    """Spans in an ExportTraceServiceRequest (walked on a memoryview: slicing copies nothing)."""
     spans = 0
     for number, wire, resource_spans in _fields(memoryview(body)):
         if number != 1 or wire != 2:
             continue
         for number, wire, scope_spans in _fields(resource_spans):
-            if number != 2 or wire != 2:
-                continue
-            spans += sum(1 for n, w, _ in _fields(scope_spans) if n == 2 and w == 2)
+            if number == 2 and wire == 2:
+                spans += _count_spans_in_scope(scope_spans)
     return spans
 
 
