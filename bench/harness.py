@@ -706,10 +706,12 @@ def targets(results, ratio_table):
     if "read_one" in pg:
         p99 = pg["read_one"]["p99_ms"]
         add("p99 read_one", round(p99, 2), TARGETS["read_one_p99_ms"], p99 < TARGETS["read_one_p99_ms"], "ms")
-    peaks = [r.get("rss_peak_bytes") or 0 for c in services for r in results.get(c, {}).values()]
+    # Judged, like the other targets, on PostgreSQL with telemetry on (the production setup); the
+    # SQLite runs' peaks are in the results and docs/performance.md beside it.
+    peaks = [r.get("rss_peak_bytes") or 0 for r in pg.values()]
     if peaks:
         peak = max(peaks) / 2**20
-        add("peak RSS under load (any run)", round(peak, 1), TARGETS["rss_mib"], peak < TARGETS["rss_mib"], "MiB")
+        add("peak RSS under load", round(peak, 1), TARGETS["rss_mib"], peak < TARGETS["rss_mib"], "MiB")
     ready = results.get("start_to_ready")
     if ready:
         add("start to ready, migrated SQLite (median)", round(ready["median_ms"], 1),
