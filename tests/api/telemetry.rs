@@ -21,6 +21,26 @@ fn otel(endpoint: String, protocol: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A fresh `backend` database and the service on it, exporting to a new receiver over `protocol`
+/// (`grpc` or `http/protobuf`); `extra` variables come after those of [`otel`] and override them.
+async fn exporting_service(
+    backend: Backend,
+    protocol: &str,
+    extra: &[(&'static str, String)],
+) -> (Receiver, TestDatabase, Service) {
+    let receiver = Receiver::start().await;
+    let db = TestDatabase::new(backend).await;
+    let address = if protocol == "grpc" {
+        receiver.grpc
+    } else {
+        receiver.http
+    };
+    let mut env = otel(format!("http://{address}"), protocol);
+    env.extend_from_slice(extra);
+    let service = Service::start(&db.url, &env, Stdio::null()).await;
+    (receiver, db, service)
+}
+
 async fn create(client: &Client, base: &str, name: &str) {
     let response = client
         .post(format!("{base}/v1/products"))
@@ -33,14 +53,7 @@ async fn create(client: &Client, base: &str, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_export_continues_traceparent_with_database_children() {
-    let receiver = Receiver::start().await;
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let service = Service::start(
-        &db.url,
-        &otel(format!("http://{}", receiver.grpc), "grpc"),
-        Stdio::null(),
-    )
-    .await;
+    let (receiver, _db, service) = exporting_service(Backend::Sqlite, "grpc", &[]).await;
     let client = Client::new();
     create(&client, &service.base, "ball").await;
     let response = client
@@ -128,14 +141,7 @@ async fn grpc_export_continues_traceparent_with_database_children() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_protobuf_export_continues_an_alb_x_ray_trace() {
-    let receiver = Receiver::start().await;
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let service = Service::start(
-        &db.url,
-        &otel(format!("http://{}", receiver.http), "http/protobuf"),
-        Stdio::null(),
-    )
-    .await;
+    let (receiver, _db, service) = exporting_service(Backend::Sqlite, "http/protobuf", &[]).await;
     let client = Client::new();
     let full = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
     client
@@ -166,14 +172,7 @@ async fn http_protobuf_export_continues_an_alb_x_ray_trace() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotent_write_shows_its_whole_transaction() {
-    let receiver = Receiver::start().await;
-    let db = TestDatabase::new(Backend::Postgres).await;
-    let service = Service::start(
-        &db.url,
-        &otel(format!("http://{}", receiver.http), "http/protobuf"),
-        Stdio::null(),
-    )
-    .await;
+    let (receiver, _db, service) = exporting_service(Backend::Postgres, "http/protobuf", &[]).await;
     let response = Client::new()
         .post(format!("{}/v1/products", service.base))
         .header("traceparent", TRACEPARENT)
@@ -214,11 +213,12 @@ async fn an_idempotent_write_shows_its_whole_transaction() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_when_the_database_is_gone_has_error_status() {
-    let receiver = Receiver::start().await;
-    let db = TestDatabase::new(Backend::Postgres).await;
-    let mut env = otel(format!("http://{}", receiver.grpc), "grpc");
-    env.push(("DB_ACQUIRE_TIMEOUT_SECONDS", "1".to_owned()));
-    let service = Service::start(&db.url, &env, Stdio::null()).await;
+    let (receiver, db, service) = exporting_service(
+        Backend::Postgres,
+        "grpc",
+        &[("DB_ACQUIRE_TIMEOUT_SECONDS", "1".to_owned())],
+    )
+    .await;
     let client = Client::new();
     create(&client, &service.base, "ball").await;
     drop(db); // DROP DATABASE … WITH (FORCE): connections are cut and the database is gone.
@@ -247,13 +247,13 @@ async fn a_5xx_when_the_database_is_gone_has_error_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_of_finished_requests_are_flushed_on_sigterm() {
-    let receiver = Receiver::start().await;
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let mut env = otel(format!("http://{}", receiver.grpc), "grpc");
     // Nothing would be exported for a minute: only the shutdown flush can deliver these spans.
-    env.retain(|(k, _)| *k != "OTEL_BSP_SCHEDULE_DELAY");
-    env.push(("OTEL_BSP_SCHEDULE_DELAY", "60000".to_owned()));
-    let service = Service::start(&db.url, &env, Stdio::null()).await;
+    let (receiver, _db, service) = exporting_service(
+        Backend::Sqlite,
+        "grpc",
+        &[("OTEL_BSP_SCHEDULE_DELAY", "60000".to_owned())],
+    )
+    .await;
     let client = Client::new();
     for name in ["a", "b", "c"] {
         create(&client, &service.base, name).await;
