@@ -752,57 +752,56 @@ def _round(value, digits):
     return None if value is None else round(value, digits)
 
 
+def _per_config_table(results, ceiling_header, cell):
+    """A markdown table, a row per workload and a column per configuration (ceiling first);
+    `cell(result, ceiling_result)` renders one, None for a blank. Rows with no cell are left out."""
+    configs = ["ceiling"] + [c for c, *_ in CONFIGS]
+    header = ["workload", ceiling_header] + [label for _c, label, *_ in CONFIGS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for workload, label, *_ in WORKLOADS:
+        ceiling = results.get("ceiling", {}).get(workload)
+        cells = [results.get(config, {}).get(workload) for config in configs]
+        row = [cell(r, ceiling) if r else None for r in cells]
+        if any(c is not None for c in row):
+            lines.append("| " + " | ".join([label] + [c or "–" for c in row]) + " |")
+    return lines
+
+
+def _throughput_cell(r, ceiling):
+    if not ceiling:
+        return None
+    if r is ceiling:
+        return f"{r['rps']:,.0f}"
+    return f"{r['rps']:,.0f} (**{r['rps'] / ceiling['rps']:.2f}**)"
+
+
+def _latency_cell(r, _ceiling):
+    return f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}, {r['errors']}"
+
+
+def _cpu_cell(r, _ceiling):
+    if "cpu" not in r:
+        return None
+    us = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
+    return (f"{us['service_cores']:.0f} / {us['postgres_cores']:.0f} / "
+            f"{us['load_generator_cores']:.0f} / {us['other_cores']:.0f}")
+
+
 def summary_markdown(results):
     lines = []
     params = results["parameters"]
     lines.append(f"Run {results['started_at']}: {params['connections']} connections, "
                  f"{params['threads']} load threads, {params['duration_s']} s per workload after "
                  f"{params['warmup_s']} s warm-up.\n")
-    header = ["workload", "pgbench ceiling (statements/s)"]
-    for _c, label, *_ in CONFIGS:
-        header.append(label)
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
-    for workload, label, *_ in WORKLOADS:
-        c = results.get("ceiling", {}).get(workload)
-        if not c:
-            continue
-        row = [label, f"{c['rps']:,.0f}"]
-        for config, *_ in CONFIGS:
-            r = results.get(config, {}).get(workload)
-            row.append(f"{r['rps']:,.0f} (**{r['rps'] / c['rps']:.2f}**)" if r else "–")
-        lines.append("| " + " | ".join(row) + " |")
+    lines += _per_config_table(results, "pgbench ceiling (statements/s)", _throughput_cell)
     lines.append("")
     lines.append("Latency p50 / p99 in ms (pgbench: per transaction; create-then-delete is two "
                  "statements there), errors:\n")
-    header = ["workload", "pgbench ceiling"] + [label for _c, label, *_ in CONFIGS]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
-    for workload, label, *_ in WORKLOADS:
-        row = [label]
-        for config in ["ceiling"] + [c for c, *_ in CONFIGS]:
-            r = results.get(config, {}).get(workload)
-            row.append(f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}, {r['errors']}" if r else "–")
-        if any(cell != "–" for cell in row[1:]):
-            lines.append("| " + " | ".join(row) + " |")
+    lines += _per_config_table(results, "pgbench ceiling", _latency_cell)
     lines.append("")
     lines.append("CPU per request, µs: service / PostgreSQL / load generator / everything else on "
                  "the machine (pgbench: per statement):\n")
-    header = ["workload", "pgbench ceiling"] + [label for _c, label, *_ in CONFIGS]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
-    for workload, label, *_ in WORKLOADS:
-        row = [label]
-        for config in ["ceiling"] + [c for c, *_ in CONFIGS]:
-            r = results.get(config, {}).get(workload)
-            if not r or "cpu" not in r:
-                row.append("–")
-                continue
-            us = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
-            row.append(f"{us['service_cores']:.0f} / {us['postgres_cores']:.0f} / "
-                       f"{us['load_generator_cores']:.0f} / {us['other_cores']:.0f}")
-        if any(cell != "–" for cell in row[1:]):
-            lines.append("| " + " | ".join(row) + " |")
+    lines += _per_config_table(results, "pgbench ceiling", _cpu_cell)
     lines.append("")
     lines.append("Telemetry on/off (requests/s ratio):\n")
     lines.append("| workload | PostgreSQL | SQLite |")
