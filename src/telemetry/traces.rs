@@ -67,7 +67,7 @@ pub fn provider(mode: Tracing) -> Result<SdkTracerProvider, String> {
         builder = builder.with_span_processor(batch);
     }
     let provider = builder.build();
-    // Set once per process; a second `init` (tests) keeps the first tracer.
+    // `telemetry::init` runs once per process (a second global subscriber is refused first).
     let _ = TRACER.set(provider.tracer("products-api"));
     Ok(provider)
 }
