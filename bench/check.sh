@@ -14,8 +14,9 @@ if [[ "${1:-}" != "--smoke" ]]; then
   exit 2
 fi
 binary="${PRODUCTS_API_BIN:-$root/target/debug/products-api}"
-if [[ ! -x "$binary" ]]; then
-  cargo build --locked --quiet
+receiver="$root/target/debug/otlp-receiver"
+if [[ ! -x "$binary" || ! -x "$receiver" ]]; then
+  cargo build --locked --quiet -p products-api -p otlp-receiver
 fi
 if ! command -v wrk >/dev/null || ! command -v pgbench >/dev/null; then
   apt-get update -qq
@@ -27,8 +28,8 @@ if [[ -n "${TEST_PG_ADMIN_URL:-}" && -z "${BENCH_PG_URL:-}" ]]; then
 fi
 out="$root/target/bench-smoke"
 mkdir -p "$out"
-timeout 120 python3 "$root/bench/harness.py" --binary "$binary" --work "$out" --out "$out" \
-  --duration 1 --warmup 0 --configs pg_otel,sqlite_off --ready-runs 1 >"$out/harness.log" 2>&1 || {
+timeout 120 python3 "$root/bench/harness.py" --binary "$binary" --receiver "$receiver" \
+  --work "$out" --out "$out" --duration 1 --warmup 0 --configs pg_otel,sqlite_off --ready-runs 1 >"$out/harness.log" 2>&1 || {
   cat "$out/harness.log" >&2
   exit 1
 }
@@ -44,7 +45,7 @@ for config in ["ceiling"] + results["parameters"]["configs"]:
         assert r["requests"] > 0, f"{config} {w}: no requests"
         assert r["errors"] == 0, f"{config} {w}: {r['errors']} errors"
 spans = results["pg_otel"]["read_one"]["spans_per_request"]
-assert spans > 0.5, f"telemetry on, but only {spans:.2f} spans per request reached the OTLP sink"
+assert spans > 0.5, f"telemetry on, but only {spans:.2f} spans per request reached the OTLP receiver"
 assert open(f"{out}/chart.svg").read().startswith("<svg"), "no chart"
 print(f"bench smoke: {len(workloads)} workloads × ceiling + {results['parameters']['configs']}: ok")
 PY

@@ -32,6 +32,7 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--env", action="append", default=[])
+    harness.add_receiver_arguments(parser)
     args = parser.parse_args()
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
     workloads = [w for w in harness.WORKLOADS if w[0] in (args.workload or ["read_one"])]
@@ -40,15 +41,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="compare-", dir=work)
     config = next(c for c in harness.CONFIGS if c[0] == args.config)
 
-    sink_port = harness.free_port()
-    sink = subprocess.Popen([sys.executable, os.path.join(harness.BENCH, "otlp_sink.py"),
-                             str(sink_port)], stdout=subprocess.DEVNULL)
-    time.sleep(0.3)
+    receiver = harness.Receiver(args.receiver, args.otlp_protocol)
     runners = []
     for i, binary in enumerate(args.binary):
         run_args = copy.copy(args)
         run_args.binary = os.path.abspath(binary)
-        runner = harness.ServiceRun(run_args, (f"{config[0]}_{i}",) + tuple(config[1:]), sink_port, workdir)
+        runner = harness.ServiceRun(run_args, (f"{config[0]}_{i}",) + tuple(config[1:]), receiver, workdir)
         runners.append(runner)
     samples = {(i, w[0]): [] for i in range(len(runners)) for w in workloads}
     try:
@@ -63,8 +61,7 @@ def main():
     finally:
         for runner in runners:
             runner.teardown()
-        sink.terminate()
-        sink.wait()
+        receiver.stop()
     print(f"\n{args.config}, {args.rounds} alternating rounds of {args.duration} s")
     for workload in workloads:
         for i, binary in enumerate(args.binary):

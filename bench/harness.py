@@ -50,7 +50,7 @@ WORKLOADS = [
      [("read_one.sql", 80), ("update.sql", 10), ("adjust_random.sql", 10)], 1),
 ]
 
-# name, label, backend, telemetry exported to the OTLP sink (else OTEL_SDK_DISABLED=true)
+# name, label, backend, telemetry exported to the OTLP receiver (else OTEL_SDK_DISABLED=true)
 CONFIGS = [
     ("pg_otel", "PostgreSQL, telemetry on", "postgres", True),
     ("pg_off", "PostgreSQL, telemetry off", "postgres", False),
@@ -122,7 +122,7 @@ class Service:
     line per request, as in production) are formatted and written to /dev/null during load, so
     the cost is paid but the disk does not fill; stderr is kept."""
 
-    def __init__(self, binary, database_url, otel, sink_port, log_dir, name, extra_env=None):
+    def __init__(self, binary, database_url, receiver, log_dir, name, extra_env=None):
         self.port = free_port()
         self.metrics_port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DATABASE_", "PG"))}
@@ -133,12 +133,8 @@ class Service:
             "LOG_FORMAT": "json",
             "RUST_LOG": "info",
         })
-        if otel:
-            env.update({
-                "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{HOST}:{sink_port}",
-                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-                "OTEL_SERVICE_NAME": "products-api-bench",
-            })
+        if receiver:
+            env.update(receiver.exporter_env())
         else:
             env["OTEL_SDK_DISABLED"] = "true"
         env.update(extra_env or {})
@@ -247,7 +243,7 @@ class RssSampler(threading.Thread):
 class CpuMeter:
     """Where the machine's CPU went during one run, in cores (CPU-seconds per second): the
     service, the PostgreSQL server processes, the load generator (wrk or pgbench, a child of
-    this harness), and everything else on the machine (other users, this harness, the sink)."""
+    this harness), and everything else on the machine (other users, this harness, the OTLP receiver)."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
@@ -429,11 +425,40 @@ def settle(database):
     psql("postgres", "CHECKPOINT")
 
 
-def sink_stats(port, reset=False):
-    if reset:
-        http_request(port, "POST", "/reset", body=b"")
-    _, body = http_request(port, "GET", "/stats")
-    return json.loads(body)
+class Receiver:
+    """The OTLP receiver (tools/otlp-receiver, the one the telemetry tests export to): it
+    decodes every export request, over gRPC or HTTP/protobuf, and counts the spans. It shares the
+    machine, so its CPU is charged to "telemetry on", as a collector sidecar's is in a task."""
+
+    def __init__(self, binary, protocol):
+        self.protocol = protocol
+        self.http_port, self.grpc_port = free_port(), free_port()
+        self.proc = subprocess.Popen([binary, str(self.http_port), str(self.grpc_port)],
+                                     stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                self.stats()
+                return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"{binary} did not answer on 127.0.0.1:{self.http_port}")
+
+    def exporter_env(self):
+        port = self.grpc_port if self.protocol == "grpc" else self.http_port
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{HOST}:{port}",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": self.protocol,
+                "OTEL_SERVICE_NAME": "products-api-bench"}
+
+    def stats(self, reset=False):
+        if reset:
+            http_request(self.http_port, "POST", "/reset", body=b"")
+        _, body = http_request(self.http_port, "GET", "/stats")
+        return json.loads(body)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
 
 
 def machine():
@@ -524,9 +549,10 @@ class ServiceRun:
     while the others are measured), so that every workload is measured for all configurations
     back to back and a noisy minute hits them alike."""
 
-    def __init__(self, args, config, sink_port, workdir):
-        self.args, self.config, self.sink_port, self.workdir = args, config, sink_port, workdir
-        self.name, _label, self.backend, self.otel = config
+    def __init__(self, args, config, receiver, workdir):
+        self.args, self.config, self.workdir = args, config, workdir
+        self.name, _label, self.backend, otel = config
+        self.receiver = receiver if otel else None
         self.db = f"bench_{self.name}" if self.backend == "postgres" else None
         self.service = None
 
@@ -540,8 +566,8 @@ class ServiceRun:
                 if os.path.exists(path + suffix):
                     os.remove(path + suffix)
             url = f"sqlite://{path}?mode=rwc"
-        self.service = Service(self.args.binary, url, self.otel, self.sink_port, self.workdir,
-                               self.name, self.args.service_env)
+        self.service = Service(self.args.binary, url, self.receiver, self.workdir, self.name,
+                               self.args.service_env)
         self.service.start()
         seed(self.service.port, HOT_SET)
 
@@ -555,8 +581,8 @@ class ServiceRun:
             settle(self.db)
             run_wrk(args, script, service.port, args.warmup, json_path)
         settle(self.db)
-        if self.otel:
-            sink_stats(self.sink_port, reset=True)
+        if self.receiver:
+            self.receiver.stats(reset=True)
         sampler = RssSampler(service.proc.pid)
         sampler.start()
         load = os.getloadavg()[0]
@@ -571,15 +597,15 @@ class ServiceRun:
         result["cpu"] = cpu.result
         result["loadavg_1m_before"] = round(load, 2)
         result["process_resident_memory_bytes"] = service.scrape("process_resident_memory_bytes")
-        if self.otel:
+        if self.receiver:
             time.sleep(0.5)  # let the last batch arrive
-            stats = sink_stats(self.sink_port)
+            stats = self.receiver.stats()
             result["otlp"] = stats
             result["spans_per_request"] = stats["spans"] / max(1, result["requests"])
         log(f"{self.name} {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
             f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}, "
             f"RSS {result['rss_peak_bytes'] / 2**20:.1f} MiB"
-            + (f", {result['spans_per_request']:.2f} spans/request exported" if self.otel else "")
+            + (f", {result['spans_per_request']:.2f} spans/request exported" if self.receiver else "")
             + f", cpu {cpu.result}")
         return result
 
@@ -599,8 +625,7 @@ class ReferenceRun(ServiceRun):
         url = f"{PG_ADMIN}/{self.db}"
         env = dict(os.environ, DATABASE_URL=url, OTEL_SDK_DISABLED="true", RUST_LOG="warn")
         subprocess.run([self.args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
-        self.service = Service(self.args.reference, url, False, self.sink_port, self.workdir,
-                               self.name)
+        self.service = Service(self.args.reference, url, None, self.workdir, self.name)
         self.service.start()
         seed(self.service.port, HOT_SET)
 
@@ -608,12 +633,12 @@ class ReferenceRun(ServiceRun):
         return super().measure(workload) if workload[0] in REFERENCE_WORKLOADS else None
 
 
-def run_all(args, results, sink_port, workdir):
+def run_all(args, results, receiver, workdir):
     """For each workload, every configuration in turn (ceiling first), `--repeat` rounds; the
     run with the highest throughput of each is kept (interference from other processes only ever
     lowers throughput), and every round's figure is recorded beside it."""
     runners = [] if args.no_ceiling else [Ceiling(args, workdir)]
-    runners += [(ReferenceRun if c[0] == REFERENCE else ServiceRun)(args, c, sink_port, workdir)
+    runners += [(ReferenceRun if c[0] == REFERENCE else ServiceRun)(args, c, receiver, workdir)
                 for c in CONFIGS if c[0] in args.configs]
     try:
         for runner in runners:
@@ -639,7 +664,7 @@ def run_all(args, results, sink_port, workdir):
                 results.setdefault("exit_codes", {})[runner.name] = code
 
 
-def start_to_ready(args, sink_port, workdir, runs):
+def start_to_ready(args, receiver, workdir, runs):
     """Starts on an already-migrated SQLite file (telemetry on), time from spawn to the first
     200 from /readyz, `runs` times."""
     path = os.path.join(workdir, "ready.db")
@@ -651,7 +676,7 @@ def start_to_ready(args, sink_port, workdir, runs):
     subprocess.run([args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
     times = []
     for _ in range(runs):
-        service = Service(args.binary, url, True, sink_port, workdir, "ready", args.service_env)
+        service = Service(args.binary, url, receiver, workdir, "ready", args.service_env)
         try:
             times.append(service.start(ready_timeout=10))
         finally:
@@ -840,6 +865,13 @@ def summary_markdown(results):
     return "\n".join(lines) + "\n"
 
 
+def add_receiver_arguments(parser):
+    parser.add_argument("--receiver", default=os.path.join(ROOT, "target", "release", "otlp-receiver"),
+                        help="the tools/otlp-receiver binary")
+    parser.add_argument("--otlp-protocol", default="grpc", choices=["grpc", "http/protobuf"],
+                        help="how telemetry-on services export (production: grpc)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "products-api"))
@@ -857,6 +889,7 @@ def main():
     parser.add_argument("--ready-runs", type=int, default=10)
     parser.add_argument("--env", action="append", default=[],
                         help="extra VAR=value for the service (e.g. DB_MAX_CONNECTIONS=16)")
+    add_receiver_arguments(parser)
     parser.add_argument("--reference", help="the bench/reference binary; without it the "
                         f"{REFERENCE} configuration is left out")
     args = parser.parse_args()
@@ -886,23 +919,14 @@ def main():
     log(f"machine: {results['machine']['nproc']} × {results['machine']['cpu']}, "
         f"PostgreSQL {results['machine']['postgres']}; work folder {workdir}")
 
-    sink_port = free_port()
-    sink = subprocess.Popen([sys.executable, os.path.join(BENCH, "otlp_sink.py"), str(sink_port)],
-                            stdout=subprocess.DEVNULL)
+    receiver = Receiver(args.receiver, args.otlp_protocol)
     try:
-        for _ in range(200):
-            try:
-                sink_stats(sink_port)
-                break
-            except OSError:
-                time.sleep(0.02)
-        run_all(args, results, sink_port, workdir)
+        run_all(args, results, receiver, workdir)
         if args.ready_runs:
-            results["start_to_ready"] = start_to_ready(args, sink_port, workdir, args.ready_runs)
+            results["start_to_ready"] = start_to_ready(args, receiver, workdir, args.ready_runs)
             log(f"start to ready: median {results['start_to_ready']['median_ms']:.1f} ms")
     finally:
-        sink.terminate()
-        sink.wait()
+        receiver.stop()
     results["finished_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     results["ratios"] = ratios(results)
     results["targets"] = targets(results, results["ratios"])

@@ -32,6 +32,7 @@ def main():
                         help="sample only the service process (smaller data with call graphs)")
     parser.add_argument("--call-graph", default="dwarf,16384",
                         help="perf --call-graph mode; 'none' for flat profiles")
+    harness.add_receiver_arguments(parser)
     args = parser.parse_args()
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
     work = os.path.join(harness.ROOT, "target", "bench")
@@ -40,9 +41,7 @@ def main():
     workload = next(w for w in harness.WORKLOADS if w[0] == args.workload)
     _, _, backend, otel = config
 
-    sink_port = harness.free_port()
-    sink = subprocess.Popen([sys.executable, os.path.join(harness.BENCH, "otlp_sink.py"),
-                             str(sink_port)], stdout=subprocess.DEVNULL)
+    receiver = harness.Receiver(args.receiver, args.otlp_protocol)
     if backend == "postgres":
         harness.recreate_pg_database("bench_profile")
         url = f"{harness.PG_ADMIN}/bench_profile"
@@ -52,8 +51,8 @@ def main():
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
         url = f"sqlite://{path}?mode=rwc"
-    time.sleep(0.3)
-    service = harness.Service(args.binary, url, otel, sink_port, work, "profile", args.service_env)
+    service = harness.Service(args.binary, url, receiver if otel else None, work, "profile",
+                              args.service_env)
     stem = os.path.join(work, f"profile-{args.config}-{args.workload}")
     pid = None
     try:
@@ -78,8 +77,7 @@ def main():
               f"errors {result['errors']}")
     finally:
         service.stop()
-        sink.terminate()
-        sink.wait()
+        receiver.stop()
         if backend == "postgres":
             harness.psql("postgres", 'DROP DATABASE IF EXISTS "bench_profile" WITH (FORCE)')
 

@@ -6,16 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as ProtoValue;
-use poem::listener::{Acceptor, Listener};
-use prost::Message;
 
 /// An attribute value as received.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,11 +40,12 @@ impl ReceivedSpan {
     }
 }
 
+/// Keeps every span received.
 #[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<ReceivedSpan>>>);
+struct Kept(Arc<Mutex<Vec<ReceivedSpan>>>);
 
-impl Sink {
-    fn accept(&self, request: ExportTraceServiceRequest) {
+impl otlp_receiver::Sink for Kept {
+    fn accept(&self, request: ExportTraceServiceRequest, _: usize) {
         let mut spans = self.0.lock().unwrap();
         for resource_spans in request.resource_spans {
             let resource = resource_spans
@@ -98,75 +92,29 @@ fn attributes(list: &[KeyValue]) -> HashMap<String, Attr> {
         .collect()
 }
 
-#[tonic::async_trait]
-impl TraceService for Sink {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        self.accept(request.into_inner());
-        Ok(tonic::Response::new(ExportTraceServiceResponse {
-            partial_success: None,
-        }))
-    }
-}
-
 /// Listens for OTLP/gRPC and OTLP/HTTP (protobuf at `/v1/traces`) on loopback.
 pub struct Receiver {
     pub grpc: SocketAddr,
     pub http: SocketAddr,
-    sink: Sink,
+    kept: Kept,
 }
 
 impl Receiver {
     pub async fn start() -> Self {
-        let sink = Sink::default();
-        let grpc_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let grpc = grpc_listener.local_addr().unwrap();
-        let service = TraceServiceServer::new(sink.clone());
-        tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_service(service)
-                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(
-                    grpc_listener,
-                )),
-        );
-
-        let acceptor = poem::listener::TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
+        let kept = Kept::default();
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        let endpoints = otlp_receiver::start(kept.clone(), any_port, any_port, poem::Route::new())
             .await
             .unwrap();
-        let http = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-        let http_sink = sink.clone();
-        let app = poem::Route::new().at(
-            "/v1/traces",
-            poem::post(poem::endpoint::make(move |mut req: poem::Request| {
-                let sink = http_sink.clone();
-                async move {
-                    let body = req.take_body().into_bytes().await?;
-                    let request = ExportTraceServiceRequest::decode(body).map_err(|e| {
-                        poem::Error::from_string(e.to_string(), poem::http::StatusCode::BAD_REQUEST)
-                    })?;
-                    sink.accept(request);
-                    Ok::<_, poem::Error>(
-                        poem::Response::builder()
-                            .content_type("application/x-protobuf")
-                            .body(
-                                ExportTraceServiceResponse {
-                                    partial_success: None,
-                                }
-                                .encode_to_vec(),
-                            ),
-                    )
-                }
-            })),
-        );
-        tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
-        Self { grpc, http, sink }
+        Self {
+            grpc: endpoints.grpc,
+            http: endpoints.http,
+            kept,
+        }
     }
 
     pub fn spans(&self) -> Vec<ReceivedSpan> {
-        self.sink.0.lock().unwrap().clone()
+        self.kept.0.lock().unwrap().clone()
     }
 
     /// Waits up to 15 s for a span that `matches`.
