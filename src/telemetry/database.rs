@@ -28,14 +28,15 @@ impl StatementSpan {
         let operation = operation(sql);
         let collection = collection(sql);
         let name = match collection {
-            Some(table) => format!("{operation} {table}"),
+            Some(table) => [&operation, " ", table].concat(),
             None => operation.to_string(),
         };
-        let mut attributes = vec![
+        let mut attributes = Vec::with_capacity(4);
+        attributes.extend([
             KeyValue::new("db.system.name", system),
             KeyValue::new("db.operation.name", operation),
             KeyValue::new("db.query.text", sql.to_owned()),
-        ];
+        ]);
         if let Some(table) = collection {
             attributes.push(KeyValue::new("db.collection.name", table.to_owned()));
         }
@@ -72,13 +73,18 @@ fn operation(sql: &str) -> Cow<'static, str> {
 
 /// The table a statement reads or writes: the name after its first `FROM`, `INTO` or `UPDATE`.
 fn collection(sql: &str) -> Option<&str> {
-    ["FROM ", "INTO ", "UPDATE "].iter().find_map(|keyword| {
-        let rest = &sql[sql.find(keyword)? + keyword.len()..];
-        rest.trim_start_matches('"')
-            .split(|c: char| c == '"' || c.is_whitespace())
-            .next()
-            .filter(|table| !table.is_empty())
-    })
+    let mut words = sql.split_ascii_whitespace();
+    words.find(|word| {
+        ["FROM", "INTO", "UPDATE"]
+            .iter()
+            .any(|keyword| word.eq_ignore_ascii_case(keyword))
+    })?;
+    words
+        .next()?
+        .trim_start_matches('"')
+        .split(['"', '('])
+        .next()
+        .filter(|table| !table.is_empty())
 }
 
 #[cfg(test)]
@@ -107,6 +113,11 @@ mod tests {
                 "DELETE FROM idempotency_keys WHERE idempotency_key = $1",
                 "DELETE",
                 Some("idempotency_keys"),
+            ),
+            (
+                "insert into products(name, quantity) values ($1, $2)",
+                "INSERT",
+                Some("products"),
             ),
             ("BEGIN", "BEGIN", None),
             ("select 1", "SELECT", None),

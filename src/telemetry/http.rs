@@ -8,9 +8,10 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, KeyValue, global};
-use poem::http::{HeaderMap, HeaderValue, Method};
+use poem::http::{HeaderMap, HeaderName, Method, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
+use super::ids;
 use super::metrics::{Metrics, UNMATCHED_ROUTE};
 use super::traces::tracer;
 
@@ -43,11 +44,18 @@ pub struct RequestTelemetryEndpoint<E, R> {
     routes: Arc<R>,
 }
 
+const TRACERESPONSE: HeaderName = HeaderName::from_static("traceresponse");
+
 struct HeaderExtractor<'a>(&'a HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
+    /// A scan rather than `HeaderMap::get(&str)`, which parses and hashes the name on each of
+    /// the propagators' three lookups, most of them misses; a request has few headers.
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
+        self.0
+            .iter()
+            .find(|(name, _)| name.as_str().eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.to_str().ok())
     }
 
     fn keys(&self) -> Vec<&str> {
@@ -66,13 +74,15 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
 
         self.metrics.in_flight.inc();
         // Inside the request's context, so that problem bodies, log lines and database spans
-        // made while serving it carry its ids; errors become responses in there too.
-        let serve = async {
+        // made while serving it carry its ids; errors become responses in there too. Pinned
+        // here, so that the context wraps a reference rather than a copy of the whole
+        // request's future (kilobytes, copied on every request).
+        let serve = std::pin::pin!(async {
             match self.inner.call(req).await {
                 Ok(resp) => resp.into_response(),
                 Err(err) => err.into_response(),
             }
-        };
+        });
         let mut response = match &cx {
             Some(cx) => serve.with_context(cx.clone()).await,
             None => serve.await,
@@ -84,15 +94,9 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
         let elapsed = started.elapsed();
         if let Some(ids) = &ids {
             // W3C Trace Context Level 2: the trace and span this request was served in.
-            let value = format!(
-                "00-{}-{}-{:02x}",
-                ids.trace_id(),
-                ids.span_id(),
-                ids.trace_flags().to_u8()
-            );
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response.headers_mut().insert("traceresponse", value);
-            }
+            response
+                .headers_mut()
+                .insert(TRACERESPONSE, ids::traceresponse(ids));
         }
         self.metrics
             .observe_request(method, route, status.as_u16(), elapsed.as_secs_f64());
@@ -109,7 +113,7 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
         );
         if let Some(cx) = &cx {
             let span = cx.span();
-            span.update_name(format!("{method} {route}"));
+            span.update_name([method, " ", route].concat());
             span.set_attribute(KeyValue::new("http.route", route.to_owned()));
             span.set_attribute(KeyValue::new(
                 "http.response.status_code",
@@ -130,14 +134,15 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
 fn request_context(req: &Request, method: &'static str) -> Option<Context> {
     let tracer = tracer()?;
     let parent = global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.headers())));
-    let mut attributes = vec![
+    let mut attributes = Vec::with_capacity(4);
+    attributes.extend([
         KeyValue::new("http.request.method", method),
         KeyValue::new("url.path", req.uri().path().to_owned()),
         KeyValue::new("url.scheme", "http"),
-    ];
+    ]);
     if let Some(agent) = req
         .headers()
-        .get("user-agent")
+        .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
     {
         attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));

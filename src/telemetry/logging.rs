@@ -15,6 +15,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use super::current_span_context;
+use super::ids::{span_id_hex, trace_id_hex};
 use crate::config::LogFormat;
 
 /// The log output layer for `format`.
@@ -72,8 +73,8 @@ where
             writer,
             "{} trace_id={} span_id={}",
             line.trim_end(),
-            ids.trace_id(),
-            ids.span_id()
+            trace_id_hex(&ids),
+            span_id_hex(&ids)
         )
     }
 }
@@ -103,8 +104,8 @@ where
         line.insert("target".into(), event.metadata().target().into());
         event.record(&mut JsonFields(&mut line));
         if let Some(ids) = current_span_context() {
-            line.insert("trace_id".into(), ids.trace_id().to_string().into());
-            line.insert("span_id".into(), ids.span_id().to_string().into());
+            line.insert("trace_id".into(), trace_id_hex(&ids).into());
+            line.insert("span_id".into(), span_id_hex(&ids).into());
         }
         let text = serde_json::to_string(&Value::Object(line)).map_err(|_| fmt::Error)?;
         writeln!(writer, "{text}")

@@ -4,6 +4,7 @@
 
 pub mod database;
 pub mod http;
+pub mod ids;
 pub mod logging;
 pub mod metrics;
 pub mod traces;
@@ -64,5 +65,5 @@ pub fn current_span_context() -> Option<SpanContext> {
 
 /// The trace id of the current request, if tracing is on (for problem bodies).
 pub fn current_trace_id() -> Option<String> {
-    current_span_context().map(|ids| ids.trace_id().to_string())
+    current_span_context().map(|ids| ids::trace_id_hex(&ids))
 }

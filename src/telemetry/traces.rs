@@ -7,10 +7,12 @@ use std::sync::OnceLock;
 use opentelemetry::global;
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_aws::trace::{MissingSampledBehavior, XrayIdGenerator, XrayPropagator};
+use opentelemetry_aws::trace::{MissingSampledBehavior, XrayPropagator};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracer, SdkTracerProvider};
+
+use super::ids::XrayIds;
 
 /// The tracer every span is started with; unset while `OTEL_SDK_DISABLED=true`.
 static TRACER: OnceLock<SdkTracer> = OnceLock::new();
@@ -57,7 +59,7 @@ impl Tracing {
 /// delays a request; when the queue is full spans are dropped, counted, and logged once.
 pub fn provider(mode: Tracing) -> Result<SdkTracerProvider, String> {
     let mut builder = SdkTracerProvider::builder()
-        .with_id_generator(XrayIdGenerator::default())
+        .with_id_generator(XrayIds::default())
         .with_resource(resource());
     if mode == Tracing::Export {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
