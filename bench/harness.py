@@ -868,8 +868,8 @@ def summary_markdown(results):
 def add_receiver_arguments(parser):
     parser.add_argument("--receiver", default=os.path.join(ROOT, "target", "release", "otlp-receiver"),
                         help="the tools/otlp-receiver binary")
-    parser.add_argument("--otlp-protocol", default="grpc", choices=["grpc", "http/protobuf"],
-                        help="how telemetry-on services export (production: grpc)")
+    parser.add_argument("--otlp-protocol", default="http/protobuf", choices=["grpc", "http/protobuf"],
+                        help="how telemetry-on services export (production: http/protobuf)")
 
 
 def main():

@@ -4,7 +4,7 @@
 # One request's path through what this module builds: ALB production rule -> target group
 # (blue or green) -> task ENI:app_port -> `app` container. In the same task, the `otel-collector`
 # sidecar scrapes 127.0.0.1:metrics_port/metrics (EMF -> CloudWatch metrics) and receives the
-# app's spans on 127.0.0.1:4317 (-> X-Ray).
+# app's spans over OTLP/HTTP on 127.0.0.1:4318 (-> X-Ray).
 
 data "aws_region" "current" {}
 
@@ -77,8 +77,10 @@ locals {
       { name = "LOG_FORMAT", value = "json" },
       { name = "RUST_LOG", value = var.rust_log },
       { name = "SHUTDOWN_GRACE_SECONDS", value = tostring(var.shutdown_grace_seconds) },
-      { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:${local.otlp_grpc_port}" },
-      { name = "OTEL_EXPORTER_OTLP_PROTOCOL", value = "grpc" },
+      # HTTP/protobuf rather than gRPC: fewer instructions per span in the app and in the
+      # collector, which share the task's vCPUs (docs/performance.md, telemetry on/off).
+      { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:${local.otlp_http_port}" },
+      { name = "OTEL_EXPORTER_OTLP_PROTOCOL", value = "http/protobuf" },
       { name = "OTEL_SERVICE_NAME", value = var.service_dimension },
       { name = "OTEL_RESOURCE_ATTRIBUTES", value = "service.version=${var.app_version},deployment.environment.name=${var.environment}" },
       { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
