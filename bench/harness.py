@@ -634,8 +634,8 @@ class ReferenceRun(ServiceRun):
 
 
 def run_all(args, results, receiver, workdir):
-    """For each workload, every configuration in turn (ceiling first), `--repeat` rounds; the
-    run with the highest throughput of each is kept (interference from other processes only ever
+    """For each workload, every configuration in turn (ceiling first, then last, alternately),
+    `--repeat` rounds; the run with the highest throughput of each is kept (interference from other processes only ever
     lowers throughput), and every round's figure is recorded beside it."""
     runners = [] if args.no_ceiling else [Ceiling(args, workdir)]
     runners += [(ReferenceRun if c[0] == REFERENCE else ServiceRun)(args, c, receiver, workdir)
@@ -646,8 +646,10 @@ def run_all(args, results, receiver, workdir):
         for workload in WORKLOADS:
             if workload[0] not in args.workloads:
                 continue
-            for _round in range(args.repeat):
-                for runner in runners:
+            for round_index in range(args.repeat):
+                # Every other round in reverse order: no configuration always runs right after
+                # the same neighbour (the machine's state after one run can weigh on the next).
+                for runner in runners if round_index % 2 == 0 else runners[::-1]:
                     result = runner.measure(workload)
                     if result is None:
                         continue
