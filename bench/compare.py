@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""A/B of two or more builds on one workload, alternating short runs so that a noisy minute on
-a shared machine hits every build alike; reports the median throughput and the median CPU the
-service spent per request (less sensitive to neighbours than throughput).
+"""A/B of two or more builds, or configurations, on one workload: short runs alternating
+between them (in reverse order every other round), so that a noisy minute on a shared machine
+hits every side alike. Reports the median throughput and the median CPU the service spent per
+request (less sensitive to neighbours than throughput); for two sides, also the median of the
+per-round ratios of the second to the first, each from two runs seconds apart.
 
   bench/compare.py --binary target/a/products-api --binary target/b/products-api \
       --config pg_otel --workload read_one --rounds 4 --duration 5
+  bench/compare.py --config pg_off --config pg_otel --rounds 8     # telemetry on ÷ off
 """
 
 import argparse
@@ -22,8 +25,8 @@ import harness  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", action="append", required=True)
-    parser.add_argument("--config", default="pg_otel", choices=[c for c, *_ in harness.CONFIGS])
+    parser.add_argument("--binary", action="append")
+    parser.add_argument("--config", action="append", choices=[c for c, *_ in harness.CONFIGS])
     parser.add_argument("--workload", action="append",
                         choices=[w for w, *_ in harness.WORKLOADS])
     parser.add_argument("--rounds", type=int, default=4)
@@ -35,26 +38,30 @@ def main():
     harness.add_receiver_arguments(parser)
     args = parser.parse_args()
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
+    args.binary = args.binary or [os.path.join(harness.ROOT, "target", "bench", "products-api")]
+    configs = [c for name in (args.config or ["pg_otel"]) for c in harness.CONFIGS if c[0] == name]
     workloads = [w for w in harness.WORKLOADS if w[0] in (args.workload or ["read_one"])]
     work = os.path.join(harness.ROOT, "target", "bench")
     os.makedirs(work, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="compare-", dir=work)
-    config = next(c for c in harness.CONFIGS if c[0] == args.config)
 
     receiver = harness.Receiver(args.receiver, args.otlp_protocol)
-    runners = []
-    for i, binary in enumerate(args.binary):
-        run_args = copy.copy(args)
-        run_args.binary = os.path.abspath(binary)
-        runner = harness.ServiceRun(run_args, (f"{config[0]}_{i}",) + tuple(config[1:]), receiver, workdir)
-        runners.append(runner)
+    runners, sides = [], []
+    for config in configs:
+        for i, binary in enumerate(args.binary):
+            run_args = copy.copy(args)
+            run_args.binary = os.path.abspath(binary)
+            runners.append(harness.ServiceRun(run_args, (f"{config[0]}_{i}",) + tuple(config[1:]),
+                                              receiver, workdir))
+            sides.append(f"{config[0]} {binary}")
     samples = {(i, w[0]): [] for i in range(len(runners)) for w in workloads}
     try:
         for runner in runners:
             runner.setup()
         for workload in workloads:
-            for _ in range(args.rounds):
-                for i, runner in enumerate(runners):
+            for round_index in range(args.rounds):
+                order = list(enumerate(runners))
+                for i, runner in order if round_index % 2 == 0 else order[::-1]:
                     r = runner.measure(workload)
                     samples[(i, workload[0])].append(
                         (r["rps"], r["cpu"]["service_cores"] / r["rps"] * 1e6, r["p99_ms"], r["errors"]))
@@ -62,13 +69,17 @@ def main():
         for runner in runners:
             runner.teardown()
         receiver.stop()
-    print(f"\n{args.config}, {args.rounds} alternating rounds of {args.duration} s")
+    print(f"\n{args.rounds} alternating rounds of {args.duration} s")
     for workload in workloads:
-        for i, binary in enumerate(args.binary):
+        for i, side in enumerate(sides):
             s = samples[(i, workload[0])]
-            print(f"{workload[0]:14} {binary:50} median {statistics.median(x[0] for x in s):8.0f} req/s "
+            print(f"{workload[0]:14} {side:50} median {statistics.median(x[0] for x in s):8.0f} req/s "
                   f"(max {max(x[0] for x in s):6.0f}), service {statistics.median(x[1] for x in s):5.1f} µs/request, "
                   f"p99 {statistics.median(x[2] for x in s):6.2f} ms, errors {sum(x[3] for x in s)}")
+        if len(sides) == 2:
+            ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
+            print(f"{workload[0]:14} {sides[1]} ÷ {sides[0]}: median of per-round ratios "
+                  f"{statistics.median(ratios):.3f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
 
 
 if __name__ == "__main__":
