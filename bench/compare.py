@@ -14,10 +14,8 @@ import argparse
 import copy
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -60,8 +58,7 @@ def main():
             runner.setup()
         for workload in workloads:
             for round_index in range(args.rounds):
-                order = list(enumerate(runners))
-                for i, runner in order if round_index % 2 == 0 else order[::-1]:
+                for i, runner in harness.round_order(list(enumerate(runners)), round_index):
                     r = runner.measure(workload)
                     samples[(i, workload[0])].append(
                         (r["rps"], r["cpu"]["service_cores"] / r["rps"] * 1e6, r["p99_ms"], r["errors"]))

@@ -633,10 +633,16 @@ class ReferenceRun(ServiceRun):
         return super().measure(workload) if workload[0] in REFERENCE_WORKLOADS else None
 
 
+def round_order(runs, round_index):
+    """Every other round in reverse order: no configuration always runs right after the same
+    neighbour (the machine's state after one run can weigh on the next)."""
+    return runs if round_index % 2 == 0 else runs[::-1]
+
+
 def run_all(args, results, receiver, workdir):
     """For each workload, every configuration in turn (ceiling first, then last, alternately),
-    `--repeat` rounds; the run with the highest throughput of each is kept (interference from other processes only ever
-    lowers throughput), and every round's figure is recorded beside it."""
+    `--repeat` rounds; the run with the highest throughput of each is kept (interference from
+    other processes only ever lowers throughput), and every round's figure is recorded beside it."""
     runners = [] if args.no_ceiling else [Ceiling(args, workdir)]
     runners += [(ReferenceRun if c[0] == REFERENCE else ServiceRun)(args, c, receiver, workdir)
                 for c in CONFIGS if c[0] in args.configs]
@@ -647,9 +653,7 @@ def run_all(args, results, receiver, workdir):
             if workload[0] not in args.workloads:
                 continue
             for round_index in range(args.repeat):
-                # Every other round in reverse order: no configuration always runs right after
-                # the same neighbour (the machine's state after one run can weigh on the next).
-                for runner in runners if round_index % 2 == 0 else runners[::-1]:
+                for runner in round_order(runners, round_index):
                     result = runner.measure(workload)
                     if result is None:
                         continue

@@ -29,13 +29,17 @@ ensure_tools
 bash "$root/scripts/ensure-postgres.sh"
 target="${CARGO_TARGET_DIR:-$root/target}"
 if [[ -z "${BENCH_BINARY:-}" ]]; then
-  log "cargo build --release --locked (products-api, tools/otlp-receiver)"
-  cargo build --release --locked --quiet -p products-api -p otlp-receiver
-  # Copies, so a concurrent release build cannot swap a binary under a running benchmark.
+  log "cargo build --release --locked"
+  cargo build --release --locked --quiet -p products-api
+  # A copy, so a concurrent release build cannot swap the binary under a running benchmark.
   mkdir -p "$target/bench"
-  cp "$target/release/products-api" "$target/release/otlp-receiver" "$target/bench/"
+  cp "$target/release/products-api" "$target/bench/products-api"
   BENCH_BINARY="$target/bench/products-api"
-  BENCH_RECEIVER="$target/bench/otlp-receiver"
+fi
+if [[ -z "${BENCH_RECEIVER:-}" ]]; then
+  log "cargo build --release --locked (tools/otlp-receiver)"
+  cargo build --release --locked --quiet -p otlp-receiver
+  BENCH_RECEIVER="$target/release/otlp-receiver"
 fi
 if [[ -z "${BENCH_REFERENCE:-}" ]]; then
   log "cargo build --release --locked (bench/reference: plain axum + sqlx)"
@@ -44,5 +48,5 @@ if [[ -z "${BENCH_REFERENCE:-}" ]]; then
   BENCH_REFERENCE="$target/reference/release/axum-sqlx-reference"
 fi
 exec python3 "$root/bench/harness.py" --binary "$BENCH_BINARY" --reference "$BENCH_REFERENCE" \
-  --receiver "${BENCH_RECEIVER:-$target/release/otlp-receiver}" \
+  --receiver "$BENCH_RECEIVER" \
   --work "$target/bench" "$@"

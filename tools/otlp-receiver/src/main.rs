@@ -14,12 +14,22 @@ use poem::endpoint::make_sync;
 use poem::web::Json;
 use poem::{Route, get, post};
 
-#[derive(Clone, Default)]
-struct Counts(Arc<[AtomicU64; 3]>);
+#[derive(Default)]
+struct Tally {
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    spans: AtomicU64,
+}
 
-const REQUESTS: usize = 0;
-const BYTES: usize = 1;
-const SPANS: usize = 2;
+/// What has been received, shared by the receiver and the `/stats` and `/reset` routes.
+#[derive(Clone, Default)]
+struct Counts(Arc<Tally>);
+
+impl Counts {
+    fn all(&self) -> [&AtomicU64; 3] {
+        [&self.0.requests, &self.0.bytes, &self.0.spans]
+    }
+}
 
 impl Sink for Counts {
     fn accept(&self, request: ExportTraceServiceRequest, encoded_len: usize) {
@@ -29,9 +39,10 @@ impl Sink for Counts {
             .flat_map(|resource| &resource.scope_spans)
             .map(|scope| scope.spans.len())
             .sum();
-        self.0[REQUESTS].fetch_add(1, Ordering::Relaxed);
-        self.0[BYTES].fetch_add(encoded_len as u64, Ordering::Relaxed);
-        self.0[SPANS].fetch_add(spans as u64, Ordering::Relaxed);
+        let tally = &self.0;
+        tally.requests.fetch_add(1, Ordering::Relaxed);
+        tally.bytes.fetch_add(encoded_len as u64, Ordering::Relaxed);
+        tally.spans.fetch_add(spans as u64, Ordering::Relaxed);
     }
 }
 
@@ -50,19 +61,16 @@ async fn main() -> std::io::Result<()> {
     let stats = {
         let counts = counts.clone();
         make_sync(move |_| {
-            let read = |i: usize| counts.0[i].load(Ordering::Relaxed);
-            Json(
-                serde_json::json!({"requests": read(REQUESTS), "bytes": read(BYTES), "spans": read(SPANS)}),
-            )
+            let [requests, bytes, spans] = counts.all().map(|count| count.load(Ordering::Relaxed));
+            Json(serde_json::json!({"requests": requests, "bytes": bytes, "spans": spans}))
         })
     };
     let reset = {
         let counts = counts.clone();
         make_sync(move |_| {
-            counts
-                .0
-                .iter()
-                .for_each(|count| count.store(0, Ordering::Relaxed));
+            for count in counts.all() {
+                count.store(0, Ordering::Relaxed);
+            }
             Json(serde_json::json!({}))
         })
     };
