@@ -7,6 +7,8 @@ pub mod http;
 pub mod ids;
 pub mod logging;
 pub mod metrics;
+mod otlp_http;
+mod otlp_protobuf;
 pub mod traces;
 
 use opentelemetry::Context;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as ProtoValue;
+use poem::http::HeaderMap;
 
 /// An attribute value as received.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,13 +41,17 @@ impl ReceivedSpan {
     }
 }
 
-/// Keeps every span received.
+/// Keeps every span received, and the headers of every export request.
 #[derive(Clone, Default)]
-struct Kept(Arc<Mutex<Vec<ReceivedSpan>>>);
+struct Kept {
+    spans: Arc<Mutex<Vec<ReceivedSpan>>>,
+    headers: Arc<Mutex<Vec<HeaderMap>>>,
+}
 
 impl otlp_receiver::Sink for Kept {
-    fn accept(&self, request: ExportTraceServiceRequest, _: usize) {
-        let mut spans = self.0.lock().unwrap();
+    fn accept(&self, request: ExportTraceServiceRequest, _: usize, headers: &HeaderMap) {
+        self.headers.lock().unwrap().push(headers.clone());
+        let mut spans = self.spans.lock().unwrap();
         for resource_spans in request.resource_spans {
             let resource = resource_spans
                 .resource
@@ -114,7 +119,12 @@ impl Receiver {
     }
 
     pub fn spans(&self) -> Vec<ReceivedSpan> {
-        self.kept.0.lock().unwrap().clone()
+        self.kept.spans.lock().unwrap().clone()
+    }
+
+    /// The headers of every export request received so far.
+    pub fn request_headers(&self) -> Vec<HeaderMap> {
+        self.kept.headers.lock().unwrap().clone()
     }
 
     /// Waits up to 15 s for a span that `matches`.

@@ -289,10 +289,19 @@ async fn latencies(base: &str, requests: usize) -> Vec<Duration> {
     samples
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_that_never_answers_does_not_slow_requests_over_grpc() {
+    a_collector_that_never_answers_does_not_slow_requests("grpc").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_that_never_answers_does_not_slow_requests_over_http() {
+    a_collector_that_never_answers_does_not_slow_requests("http/protobuf").await;
+}
+
 /// A collector that accepts connections and never answers: requests are not slowed, and the
 /// spans that cannot be queued are dropped with one log line.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_collector_that_never_answers_does_not_slow_requests() {
+async fn a_collector_that_never_answers_does_not_slow_requests(protocol: &str) {
     let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = black_hole.local_addr().unwrap();
     let held = std::thread::spawn(move || {
@@ -313,7 +322,7 @@ async fn a_collector_that_never_answers_does_not_slow_requests() {
     let without = latencies(&baseline.base, 300).await;
     drop(baseline);
 
-    let mut env = otel(format!("http://{address}"), "grpc");
+    let mut env = otel(format!("http://{address}"), protocol);
     env.push(("OTEL_BSP_MAX_QUEUE_SIZE", "256".to_owned()));
     // Warnings only: the output pipe is read at the end, and 3000 access lines would fill it.
     env.push(("RUST_LOG", "warn".to_owned()));
@@ -322,14 +331,17 @@ async fn a_collector_that_never_answers_does_not_slow_requests() {
     let (p99_without, p99_with) = (percentile(without, 0.99), percentile(with, 0.99));
     assert!(
         p99_with < p99_without * 3 + Duration::from_millis(20),
-        "p99 {p99_with:?} with a stuck collector vs {p99_without:?} without"
+        "{protocol}: p99 {p99_with:?} with a stuck collector vs {p99_without:?} without"
     );
     let output = stuck.output().await;
     let drop_notices = output
         .lines()
         .filter(|l| l.contains("SpanDroppingStarted"))
         .count();
-    assert_eq!(drop_notices, 1, "drops are logged once:\n{output}");
+    assert_eq!(
+        drop_notices, 1,
+        "{protocol}: drops are logged once:\n{output}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,4 +434,51 @@ async fn text_log_lines_of_a_request_end_with_its_trace() {
         !started.contains("trace_id="),
         "not in a request: {started}"
     );
+}
+
+/// `OTEL_EXPORTER_OTLP_HEADERS` (percent-encoded, as the specification has it) reach the
+/// collector on every export request, over either protocol, and never the service's output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exporter_headers_reach_the_collector_and_never_the_logs() {
+    for protocol in ["grpc", "http/protobuf"] {
+        let receiver = Receiver::start().await;
+        let db = TestDatabase::new(Backend::Sqlite).await;
+        let address = if protocol == "grpc" {
+            receiver.grpc
+        } else {
+            receiver.http
+        };
+        let mut env = otel(format!("http://{address}"), protocol);
+        env.extend([
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "authorization=Bearer%20s3cret-t0ken,x-tenant=products".to_owned(),
+            ),
+            ("RUST_LOG", "debug".to_owned()),
+        ]);
+        let service = Service::start(&db.url, &env, Stdio::piped()).await;
+        create(&Client::new(), &service.base, "ball").await;
+        receiver
+            .wait_for("POST /v1/products", |s| s.name == "POST /v1/products")
+            .await;
+
+        let requests = receiver.request_headers();
+        assert!(!requests.is_empty(), "{protocol}");
+        for headers in &requests {
+            assert_eq!(
+                headers["authorization"], "Bearer s3cret-t0ken",
+                "{protocol}"
+            );
+            assert_eq!(headers["x-tenant"], "products", "{protocol}");
+        }
+        let output = service.output().await;
+        assert!(
+            output.contains(r#"route="/v1/products" status=201"#),
+            "{protocol}: the access line was captured:\n{output}"
+        );
+        assert!(
+            !output.contains("s3cret"),
+            "{protocol}: the header's value was logged:\n{output}"
+        );
+    }
 }

@@ -10,13 +10,15 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
+use poem::Route;
+use poem::http::{HeaderMap, StatusCode};
 use poem::listener::{Acceptor, Listener};
-use poem::{Route, http::StatusCode};
 use prost::Message;
 
-/// What is done with each decoded export request; `encoded_len` is its size on the wire.
+/// What is done with each decoded export request; `encoded_len` is its size on the wire,
+/// `headers` its HTTP headers (gRPC metadata included).
 pub trait Sink: Clone + Send + Sync + 'static {
-    fn accept(&self, request: ExportTraceServiceRequest, encoded_len: usize);
+    fn accept(&self, request: ExportTraceServiceRequest, encoded_len: usize, headers: &HeaderMap);
 }
 
 /// Where the receiver listens.
@@ -60,7 +62,7 @@ pub async fn start<S: Sink>(
                 let request = ExportTraceServiceRequest::decode(body).map_err(|e| {
                     poem::Error::from_string(e.to_string(), StatusCode::BAD_REQUEST)
                 })?;
-                sink.accept(request, encoded_len);
+                sink.accept(request, encoded_len, req.headers());
                 Ok::<_, poem::Error>(
                     poem::Response::builder()
                         .content_type("application/x-protobuf")
@@ -87,9 +89,10 @@ impl<S: Sink> TraceService for GrpcService<S> {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = request.metadata().clone().into_headers();
         let request = request.into_inner();
         let encoded_len = request.encoded_len();
-        self.0.accept(request, encoded_len);
+        self.0.accept(request, encoded_len, &headers);
         Ok(tonic::Response::new(empty_response()))
     }
 }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use otlp_receiver::Sink;
 use poem::endpoint::make_sync;
+use poem::http::HeaderMap;
 use poem::web::Json;
 use poem::{Route, get, post};
 
@@ -32,7 +33,7 @@ impl Counts {
 }
 
 impl Sink for Counts {
-    fn accept(&self, request: ExportTraceServiceRequest, encoded_len: usize) {
+    fn accept(&self, request: ExportTraceServiceRequest, encoded_len: usize, _: &HeaderMap) {
         let spans: usize = request
             .resource_spans
             .iter()
