@@ -86,15 +86,21 @@ pub fn provider(mode: Tracing) -> Result<SdkTracerProvider, String> {
 /// `http/protobuf`. OTLP/HTTP goes through our own exporter (`otlp_http.rs`: a third of the
 /// telemetry cost of opentelemetry-otlp's), gRPC through opentelemetry-otlp.
 fn protocol() -> Result<String, String> {
-    let var = |name: &str| env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-        .or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
-        .unwrap_or_else(|| "http/protobuf".to_owned());
+    let var = |name: &'static str| {
+        env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (name, v))
+    };
+    let Some((name, protocol)) =
+        var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
+    else {
+        return Ok("http/protobuf".to_owned());
+    };
     match protocol.trim() {
         known @ ("http/protobuf" | "grpc") => Ok(known.to_owned()),
         other => Err(format!(
-            "OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL: `{other}` is not supported; use \
-             `http/protobuf` or `grpc`"
+            "{name}: `{other}` is not supported; use `http/protobuf` or `grpc`"
         )),
     }
 }

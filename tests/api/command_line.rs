@@ -39,6 +39,37 @@ fn bad_settings_fail_at_start_with_exit_2_naming_the_variable() {
     }
 }
 
+/// The trace exporter's settings are checked at start too; a header's value (often a
+/// credential) is never echoed.
+#[test]
+fn bad_exporter_settings_fail_at_start_naming_the_variable_not_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+    let cases = [
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "bad header=hunter2"),
+    ];
+    for (variable, value) in cases {
+        let out = binary()
+            .env("DATABASE_URL", &database)
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+            .env(variable, value)
+            .stdout(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{variable}={value}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains(variable), "{variable}: {all}");
+        assert!(!all.contains("hunter2"), "the header's value leaked: {all}");
+    }
+}
+
 #[test]
 fn an_unreachable_database_is_reported_without_its_password() {
     let out = binary()
