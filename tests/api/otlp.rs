@@ -33,6 +33,8 @@ pub struct ReceivedSpan {
     pub start_time_unix_nano: u64,
     pub attributes: HashMap<String, Attr>,
     pub service_name: Option<String>,
+    /// The attributes of the resource the span was sent under.
+    pub resource: HashMap<String, Attr>,
 }
 
 impl ReceivedSpan {
@@ -73,6 +75,7 @@ impl otlp_receiver::Sink for Kept {
                         start_time_unix_nano: span.start_time_unix_nano,
                         attributes: attributes(&span.attributes),
                         service_name: service_name.clone(),
+                        resource: resource.clone(),
                     });
                 }
             }
@@ -175,6 +178,10 @@ impl Service {
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
             "OTEL_SDK_DISABLED",
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "OTEL_SERVICE_NAME",
+            "OTEL_TRACES_SAMPLER",
+            "OTEL_TRACES_SAMPLER_ARG",
         ] {
             command.env_remove(key);
         }

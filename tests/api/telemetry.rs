@@ -482,3 +482,60 @@ async fn exporter_headers_reach_the_collector_and_never_the_logs() {
         );
     }
 }
+
+/// The export is set up by the standard variables alone: a per-signal endpoint (used as given,
+/// with no general one), the resource from `OTEL_RESOURCE_ATTRIBUTES`, and the sampler.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_variables_set_endpoint_resource_and_sampler() {
+    let receiver = Receiver::start().await;
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let traces_endpoint = format!("http://{}/v1/traces", receiver.http);
+    let env = [
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            traces_endpoint.clone(),
+        ),
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.name=inventory,deployment.environment.name=staging".to_owned(),
+        ),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100".to_owned()),
+    ];
+    let service = Service::start(&db.url, &env, Stdio::null()).await;
+    create(&Client::new(), &service.base, "ball").await;
+    let span = receiver
+        .wait_for("POST /v1/products", |s| s.name == "POST /v1/products")
+        .await;
+    assert_eq!(span.service_name.as_deref(), Some("inventory"));
+    assert_eq!(
+        span.resource.get("deployment.environment.name"),
+        Some(&Attr::Str("staging".into()))
+    );
+    drop(service);
+
+    // Sampled out: the request is served and says so in `traceresponse`; nothing is exported.
+    let receiver = Receiver::start().await;
+    let env = [
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("http://{}/v1/traces", receiver.http),
+        ),
+        ("OTEL_TRACES_SAMPLER", "traceidratio".to_owned()),
+        ("OTEL_TRACES_SAMPLER_ARG", "0".to_owned()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100".to_owned()),
+    ];
+    let service = Service::start(&db.url, &env, Stdio::null()).await;
+    let response = Client::new()
+        .get(format!("{}/v1/products/ball", service.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let traceresponse = response.headers()["traceresponse"].to_str().unwrap();
+    assert!(
+        traceresponse.ends_with("-00"),
+        "not sampled: {traceresponse}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(receiver.spans().is_empty(), "{:?}", receiver.spans());
+}
