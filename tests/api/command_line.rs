@@ -14,38 +14,17 @@ fn binary() -> Command {
     command
 }
 
+/// Settings are checked at start, the trace exporter's too (with an endpoint set, so that it is
+/// built); a secret in a bad setting (a password, a header's value) is never echoed.
 #[test]
 fn bad_settings_fail_at_start_with_exit_2_naming_the_variable() {
-    let cases = [
-        ("LISTEN_ADDR", "not-an-address", "LISTEN_ADDR"),
-        ("DB_MAX_CONNECTIONS", "many", "DB_MAX_CONNECTIONS"),
-        ("MIGRATE_ON_START", "perhaps", "MIGRATE_ON_START"),
-        ("DATABASE_URL", "mysql://root:hunter2@db/x", "DATABASE_URL"),
-    ];
-    for (variable, value, named) in cases {
-        let out = binary()
-            .env(variable, value)
-            .stdout(Stdio::piped())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{variable}={value}");
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(all.contains(named), "{variable}: {all}");
-        assert!(!all.contains("hunter2"), "the password leaked: {all}");
-    }
-}
-
-/// The trace exporter's settings are checked at start too; a header's value (often a
-/// credential) is never echoed.
-#[test]
-fn bad_exporter_settings_fail_at_start_naming_the_variable_not_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
     let cases = [
+        ("LISTEN_ADDR", "not-an-address"),
+        ("DB_MAX_CONNECTIONS", "many"),
+        ("MIGRATE_ON_START", "perhaps"),
+        ("DATABASE_URL", "mysql://root:hunter2@db/x"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
         ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon"),
@@ -66,7 +45,7 @@ fn bad_exporter_settings_fail_at_start_naming_the_variable_not_the_secret() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(all.contains(variable), "{variable}: {all}");
-        assert!(!all.contains("hunter2"), "the header's value leaked: {all}");
+        assert!(!all.contains("hunter2"), "a secret leaked: {all}");
     }
 }
 
