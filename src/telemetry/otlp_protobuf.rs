@@ -17,46 +17,17 @@ use opentelemetry_sdk::trace::SpanData;
 
 /// The request body for `spans`, all from one `resource`.
 pub fn export_request(resource: &Resource, spans: &[SpanData]) -> Vec<u8> {
-    let scopes = by_scope(spans);
-    let span_lengths: Vec<usize> = spans
-        .iter()
-        .map(|span| Length::of(&SpanMessage(span)))
-        .collect();
-    let scope_lengths: Vec<usize> = scopes
-        .iter()
-        .map(|(scope, members)| {
-            let mut length = Length(0);
-            length.message(1, &ScopeMessage(scope));
-            members
-                .iter()
-                .for_each(|&i| length.message_of_length(2, span_lengths[i]));
-            length.string(3, scope.schema_url().unwrap_or_default());
-            length.0
-        })
-        .collect();
-    let mut resource_spans = Length(0);
-    resource_spans.message(1, &ResourceMessage(resource));
-    scope_lengths
-        .iter()
-        .for_each(|&length| resource_spans.message_of_length(2, length));
-    resource_spans.string(3, resource.schema_url().unwrap_or_default());
-
-    let mut total = Length(0);
-    total.message_of_length(1, resource_spans.0);
-    let mut out = Bytes(Vec::with_capacity(total.0));
-    out.header(1, resource_spans.0);
-    out.message(1, &ResourceMessage(resource));
-    for ((scope, members), &length) in scopes.iter().zip(&scope_lengths) {
-        out.header(2, length);
-        out.message(1, &ScopeMessage(scope));
-        for &i in members {
-            out.header(2, span_lengths[i]);
-            SpanMessage(&spans[i]).fields(&mut out);
-        }
-        out.string(3, scope.schema_url().unwrap_or_default());
-    }
-    out.string(3, resource.schema_url().unwrap_or_default());
-    debug_assert_eq!(out.0.len(), total.0);
+    let request = RequestMessage {
+        resource,
+        spans,
+        scopes: by_scope(spans),
+        span_lengths: spans
+            .iter()
+            .map(|span| Length::of(&SpanMessage(span)))
+            .collect(),
+    };
+    let mut out = Bytes(Vec::with_capacity(Length::of(&request)));
+    request.fields(&mut out);
     out.0
 }
 
@@ -83,9 +54,13 @@ trait Output {
     fn fixed32(&mut self, tag: u32, value: u32);
     fn fixed64(&mut self, tag: u32, value: u64);
     fn bytes(&mut self, tag: u32, value: &[u8]);
-    fn message_of_length(&mut self, tag: u32, length: usize);
-    /// A nested message; counted in full first when written.
-    fn message(&mut self, tag: u32, message: &impl Message);
+    /// A nested message whose length is already known.
+    fn counted_message(&mut self, tag: u32, length: usize, message: &impl Message);
+
+    /// A nested message; counted first when written.
+    fn message(&mut self, tag: u32, message: &impl Message) {
+        self.counted_message(tag, Length::of(message), message);
+    }
 
     fn string(&mut self, tag: u32, value: &str) {
         // proto3: an empty string is the default and is not written (except in a oneof).
@@ -134,13 +109,10 @@ impl Output for Length {
         self.0 += key_length(tag) + 8;
     }
     fn bytes(&mut self, tag: u32, value: &[u8]) {
-        self.message_of_length(tag, value.len());
+        self.0 += key_length(tag) + varint_length(value.len() as u64) + value.len();
     }
-    fn message_of_length(&mut self, tag: u32, length: usize) {
+    fn counted_message(&mut self, tag: u32, length: usize, _: &impl Message) {
         self.0 += key_length(tag) + varint_length(length as u64) + length;
-    }
-    fn message(&mut self, tag: u32, message: &impl Message) {
-        self.message_of_length(tag, Length::of(message));
     }
 }
 
@@ -183,11 +155,8 @@ impl Output for Bytes {
         self.header(tag, value.len());
         self.0.extend_from_slice(value);
     }
-    fn message_of_length(&mut self, tag: u32, length: usize) {
+    fn counted_message(&mut self, tag: u32, length: usize, message: &impl Message) {
         self.header(tag, length);
-    }
-    fn message(&mut self, tag: u32, message: &impl Message) {
-        self.header(tag, Length::of(message));
         message.fields(self);
     }
 }
@@ -225,6 +194,53 @@ fn span_flags(context: &SpanContext, parent_is_remote: bool) -> u32 {
     const IS_REMOTE: u32 = 0x200;
     let remote = if parent_is_remote { IS_REMOTE } else { 0 };
     u32::from(context.trace_flags().to_u8()) | HAS_IS_REMOTE | remote
+}
+
+/// `ExportTraceServiceRequest`: one `ResourceSpans`. Each span's length is counted once,
+/// up front, so that the enclosing messages are measured without counting spans again.
+struct RequestMessage<'a> {
+    resource: &'a Resource,
+    spans: &'a [SpanData],
+    scopes: Vec<(&'a InstrumentationScope, Vec<usize>)>,
+    span_lengths: Vec<usize>,
+}
+
+impl Message for RequestMessage<'_> {
+    fn fields(&self, out: &mut impl Output) {
+        out.message(1, &ResourceSpansMessage(self));
+    }
+}
+
+/// `opentelemetry.proto.trace.v1.ResourceSpans`
+struct ResourceSpansMessage<'a>(&'a RequestMessage<'a>);
+
+impl Message for ResourceSpansMessage<'_> {
+    fn fields(&self, out: &mut impl Output) {
+        let request = self.0;
+        out.message(1, &ResourceMessage(request.resource));
+        for (scope, members) in &request.scopes {
+            out.message(2, &ScopeSpansMessage(request, scope, members));
+        }
+        out.string(3, request.resource.schema_url().unwrap_or_default());
+    }
+}
+
+/// `opentelemetry.proto.trace.v1.ScopeSpans`: the spans at `members` of the request.
+struct ScopeSpansMessage<'a>(
+    &'a RequestMessage<'a>,
+    &'a InstrumentationScope,
+    &'a [usize],
+);
+
+impl Message for ScopeSpansMessage<'_> {
+    fn fields(&self, out: &mut impl Output) {
+        let Self(request, scope, members) = *self;
+        out.message(1, &ScopeMessage(scope));
+        for &i in members {
+            out.counted_message(2, request.span_lengths[i], &SpanMessage(&request.spans[i]));
+        }
+        out.string(3, scope.schema_url().unwrap_or_default());
+    }
 }
 
 /// `opentelemetry.proto.resource.v1.Resource`
