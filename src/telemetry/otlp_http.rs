@@ -20,47 +20,57 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AF
 use super::otlp_protobuf;
 
 /// Where and how spans are sent, from `OTEL_EXPORTER_OTLP_*`.
-#[derive(Clone)]
 pub struct Settings {
-    pub endpoint: reqwest::Url,
-    pub headers: HeaderMap,
-    pub timeout: Duration,
+    endpoint: reqwest::Url,
+    headers: HeaderMap,
+    timeout: Duration,
+}
+
+/// Reads a variable (unset and blank alike are `None`).
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// `OTEL_EXPORTER_OTLP_TRACES_<SETTING>`, else `OTEL_EXPORTER_OTLP_<SETTING>`, as the
+/// specification orders them, with the name of the one that was set (for error messages).
+pub fn traces_or_general(var: Lookup, setting: &str) -> Option<(String, String)> {
+    [
+        format!("OTEL_EXPORTER_OTLP_TRACES_{setting}"),
+        format!("OTEL_EXPORTER_OTLP_{setting}"),
+    ]
+    .into_iter()
+    .find_map(|name| var(&name).map(|value| (name, value)))
+}
+
+/// The process environment as a [`Lookup`].
+pub fn env_var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl Settings {
-    /// The signal-specific variable wins over the general one, as the specification says.
     /// Errors name the variable, never a header's value (it is often a credential).
     pub fn from_env() -> Result<Self, String> {
-        Self::from_lookup(|name| env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        Self::from_lookup(&env_var)
     }
 
-    fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let traces_or_general = |signal: &str, general: &str| {
-            var(signal)
-                .map(|value| (signal.to_owned(), value))
-                .or_else(|| var(general).map(|value| (general.to_owned(), value)))
+    fn from_lookup(var: Lookup) -> Result<Self, String> {
+        // The per-signal endpoint is used as given; the general one gets the signal's path.
+        let (name, endpoint) = match traces_or_general(var, "ENDPOINT") {
+            Some((name, base)) if name == "OTEL_EXPORTER_OTLP_ENDPOINT" => {
+                let endpoint = format!("{}/v1/traces", base.trim().trim_end_matches('/'));
+                (name, endpoint)
+            }
+            Some(traces) => traces,
+            None => (
+                "the default endpoint".to_owned(),
+                "http://localhost:4318/v1/traces".to_owned(),
+            ),
         };
-        let endpoint = match (
-            var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
-            var("OTEL_EXPORTER_OTLP_ENDPOINT"),
-        ) {
-            (Some(traces), _) => traces,
-            (None, Some(base)) => format!("{}/v1/traces", base.trim().trim_end_matches('/')),
-            (None, None) => "http://localhost:4318/v1/traces".to_owned(),
-        };
-        let endpoint = reqwest::Url::parse(endpoint.trim())
-            .map_err(|err| format!("OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT: {err}"))?;
-        let headers = match traces_or_general(
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            "OTEL_EXPORTER_OTLP_HEADERS",
-        ) {
+        let endpoint =
+            reqwest::Url::parse(endpoint.trim()).map_err(|err| format!("{name}: {err}"))?;
+        let headers = match traces_or_general(var, "HEADERS") {
             Some((name, list)) => parse_headers(&list).map_err(|err| format!("{name}: {err}"))?,
             None => HeaderMap::new(),
         };
-        let timeout = match traces_or_general(
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-            "OTEL_EXPORTER_OTLP_TIMEOUT",
-        ) {
+        let timeout = match traces_or_general(var, "TIMEOUT") {
             Some((name, millis)) => millis
                 .trim()
                 .parse()
@@ -68,10 +78,8 @@ impl Settings {
                 .map_err(|_| format!("{name}: `{millis}` is not a number of milliseconds"))?,
             None => Duration::from_secs(10),
         };
-        if let Some((name, compression)) = traces_or_general(
-            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-            "OTEL_EXPORTER_OTLP_COMPRESSION",
-        ) && compression.trim() != "none"
+        if let Some((name, compression)) = traces_or_general(var, "COMPRESSION")
+            && compression.trim() != "none"
         {
             return Err(format!(
                 "{name}: `{compression}` is not supported; only `none` (the collector is a \
@@ -222,7 +230,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Settings::from_lookup(|name| vars.get(name).cloned())
+        Settings::from_lookup(&|name| vars.get(name).cloned())
     }
 
     #[test]

@@ -13,7 +13,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracer, SdkTracerProvider};
 
 use super::ids::XrayIds;
-use super::otlp_http::{OtlpHttpExporter, Settings};
+use super::otlp_http::{OtlpHttpExporter, Settings, env_var, traces_or_general};
 
 /// The tracer every span is started with; unset while `OTEL_SDK_DISABLED=true`.
 static TRACER: OnceLock<SdkTracer> = OnceLock::new();
@@ -41,12 +41,11 @@ pub enum Tracing {
 
 impl Tracing {
     pub fn from_env() -> Self {
-        let set = |name: &str| env::var(name).is_ok_and(|v| !v.trim().is_empty());
         if env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")) {
             Self::Disabled
         } else if env::var("OTEL_TRACES_EXPORTER").is_ok_and(|v| v.trim() == "none") {
             Self::Local
-        } else if set("OTEL_EXPORTER_OTLP_ENDPOINT") || set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        } else if traces_or_general(&env_var, "ENDPOINT").is_some() {
             Self::Export
         } else {
             Self::Local
@@ -63,11 +62,11 @@ pub fn provider(mode: Tracing) -> Result<SdkTracerProvider, String> {
         .with_id_generator(XrayIds::default())
         .with_resource(resource());
     if mode == Tracing::Export {
-        builder = match protocol()?.as_str() {
-            "http/protobuf" => builder.with_span_processor(
+        builder = match protocol()? {
+            Protocol::HttpProtobuf => builder.with_span_processor(
                 BatchSpanProcessor::builder(OtlpHttpExporter::new(Settings::from_env()?)).build(),
             ),
-            _grpc => {
+            Protocol::Grpc => {
                 let exporter = opentelemetry_otlp::SpanExporter::builder()
                     .with_tonic()
                     .build()
@@ -82,26 +81,25 @@ pub fn provider(mode: Tracing) -> Result<SdkTracerProvider, String> {
     Ok(provider)
 }
 
-/// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else
-/// `http/protobuf`. OTLP/HTTP goes through our own exporter (`otlp_http.rs`: a third of the
-/// telemetry cost of opentelemetry-otlp's), gRPC through opentelemetry-otlp.
-fn protocol() -> Result<String, String> {
-    let var = |name: &'static str| {
-        env::var(name)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| (name, v))
-    };
-    let Some((name, protocol)) =
-        var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
-    else {
-        return Ok("http/protobuf".to_owned());
-    };
-    match protocol.trim() {
-        known @ ("http/protobuf" | "grpc") => Ok(known.to_owned()),
-        other => Err(format!(
-            "{name}: `{other}` is not supported; use `http/protobuf` or `grpc`"
-        )),
+/// How spans leave the process.
+enum Protocol {
+    /// Through our own exporter (`otlp_http.rs`), the default.
+    HttpProtobuf,
+    /// Through opentelemetry-otlp's tonic exporter.
+    Grpc,
+}
+
+/// `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL`, `http/protobuf` when neither is set.
+fn protocol() -> Result<Protocol, String> {
+    match traces_or_general(&env_var, "PROTOCOL") {
+        None => Ok(Protocol::HttpProtobuf),
+        Some((name, protocol)) => match protocol.trim() {
+            "http/protobuf" => Ok(Protocol::HttpProtobuf),
+            "grpc" => Ok(Protocol::Grpc),
+            other => Err(format!(
+                "{name}: `{other}` is not supported; use `http/protobuf` or `grpc`"
+            )),
+        },
     }
 }
 
