@@ -32,7 +32,6 @@ pub struct ReceivedSpan {
     pub status_code: i32,
     pub start_time_unix_nano: u64,
     pub attributes: HashMap<String, Attr>,
-    pub service_name: Option<String>,
     /// The attributes of the resource the span was sent under.
     pub resource: HashMap<String, Attr>,
 }
@@ -40,6 +39,14 @@ pub struct ReceivedSpan {
 impl ReceivedSpan {
     pub fn attr(&self, key: &str) -> Option<&Attr> {
         self.attributes.get(key)
+    }
+
+    /// The resource's `service.name`.
+    pub fn service_name(&self) -> Option<&str> {
+        match self.resource.get("service.name") {
+            Some(Attr::Str(name)) => Some(name),
+            _ => None,
+        }
     }
 }
 
@@ -59,10 +66,6 @@ impl otlp_receiver::Sink for Kept {
                 .resource
                 .map(|r| attributes(&r.attributes))
                 .unwrap_or_default();
-            let service_name = match resource.get("service.name") {
-                Some(Attr::Str(name)) => Some(name.clone()),
-                _ => None,
-            };
             for scope in resource_spans.scope_spans {
                 for span in scope.spans {
                     spans.push(ReceivedSpan {
@@ -74,7 +77,6 @@ impl otlp_receiver::Sink for Kept {
                         status_code: span.status.map(|s| s.code).unwrap_or(0),
                         start_time_unix_nano: span.start_time_unix_nano,
                         attributes: attributes(&span.attributes),
-                        service_name: service_name.clone(),
                         resource: resource.clone(),
                     });
                 }

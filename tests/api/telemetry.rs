@@ -98,7 +98,7 @@ async fn grpc_export_continues_traceparent_with_database_children() {
         server.attr("http.response.status_code"),
         Some(&Attr::Int(200))
     );
-    assert_eq!(server.service_name.as_deref(), Some("products-api-test"));
+    assert_eq!(server.service_name(), Some("products-api-test"));
     assert_eq!(
         traceresponse,
         format!("00-{}-{}-01", server.trace_id, server.span_id)
@@ -506,7 +506,7 @@ async fn standard_variables_set_endpoint_resource_and_sampler() {
     let span = receiver
         .wait_for("POST /v1/products", |s| s.name == "POST /v1/products")
         .await;
-    assert_eq!(span.service_name.as_deref(), Some("inventory"));
+    assert_eq!(span.service_name(), Some("inventory"));
     assert_eq!(
         span.resource.get("deployment.environment.name"),
         Some(&Attr::Str("staging".into()))
