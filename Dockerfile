@@ -24,6 +24,8 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /build/recipe.json recipe.json
+# The recipe skeletons workspace members, not crates patched in by path (vendor/README.md).
+COPY vendor vendor
 # Dependencies only: cached until Cargo.lock changes.
 RUN cargo chef cook --release --locked --recipe-path recipe.json --bin products-api
 COPY . .

@@ -20,8 +20,9 @@ const SQLITE_PAGE_CACHE: &str = "-512";
 
 /// A pooled connection idle at least this long is pinged before a request gets it. sqlx's
 /// default pings on every checkout, a full round trip to the database per request (measured in
-/// docs/performance.md); a connection in steady use skips it. sqlx still pings every connection
-/// as it returns to the pool, so one that broke is closed there, not handed out again.
+/// docs/performance.md); a connection in steady use skips it. Every connection is flushed as it
+/// returns to the pool (vendor/README.md), so one whose socket failed is closed there, not
+/// handed out again; this ping catches one that broke while it sat idle.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Opens the pool. `url` is `sqlite:…` or `postgres:…` (checked by the configuration).

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::future::join_all;
 use reqwest::Method;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -203,6 +204,49 @@ async fn a_database_outage_is_answered_503_and_survived() {
         .filter(|name| !stored.contains(name))
         .collect();
     assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+}
+
+/// PostgreSQL ends every connection of the service (a failover, an administrator's kill): a
+/// broken connection fails at most the one request that finds it (503) and is then replaced,
+/// never handed out again, so the pool heals without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_database_ends_are_replaced() {
+    const POOL: usize = 4;
+    let app = spawn_app_with(
+        TestDatabase::new(Backend::Postgres).await,
+        &["--db-max-connections", &POOL.to_string()],
+    )
+    .await;
+    app.create("ball", 1).await;
+    // Open every pooled connection.
+    let reads = (0..4 * POOL).map(|_| app.get("/v1/products/ball"));
+    assert!(join_all(reads).await.iter().all(|r| r.status() == 200));
+
+    let admin = app.db.connect().await;
+    let ended = admin
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'products-api'",
+        ))
+        .await
+        .unwrap();
+    let ended = ended.len();
+    assert!(ended > 0, "the service holds connections");
+
+    let mut statuses = Vec::new();
+    for _ in 0..5 * POOL {
+        statuses.push(app.get("/v1/products/ball").await.status().as_u16());
+    }
+    let failed = statuses.iter().filter(|&&s| s != 200).count();
+    assert!(
+        statuses.iter().all(|&s| s == 200 || s == 503) && failed <= ended,
+        "each ended connection fails one request at most: {statuses:?}"
+    );
+    assert!(
+        statuses[statuses.len() - POOL..].iter().all(|&s| s == 200),
+        "healed: {statuses:?}"
+    );
 }
 
 /// SIGTERM with requests in flight (their bodies still arriving) and clients still connecting:

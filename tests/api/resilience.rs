@@ -3,12 +3,14 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::Value;
 
 use crate::helpers::*;
 
 /// With one pooled connection held by a request that waits on a table lock, a second request
 /// gets 503 after the acquire timeout instead of queueing; the first gets 503 at the request
-/// timeout; once the lock is gone everything answers 200 again.
+/// timeout; once the lock is gone everything answers 200 again, each request its own row (the
+/// cancelled query's late reply was drained from the connection, not read by the next request).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
     let db = TestDatabase::new(Backend::Postgres).await;
@@ -25,6 +27,7 @@ async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
     )
     .await;
     app.create("ball", 1).await;
+    app.create("bat", 2).await;
 
     let locker = app.db.connect().await;
     let lock = locker.begin().await.unwrap();
@@ -65,4 +68,16 @@ async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(recovered, "answers 200 once the lock is released");
+    for (name, quantity) in [("bat", 2), ("ball", 1), ("bat", 2)] {
+        let product: Value = app
+            .get(&format!("/v1/products/{name}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (product["name"].as_str(), product["quantity"].as_i64()),
+            (Some(name), Some(quantity))
+        );
+    }
 }
