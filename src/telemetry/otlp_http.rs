@@ -143,17 +143,21 @@ impl OtlpHttpExporter {
     /// Posts `body`, retrying transient failures with doubling waits (or the collector's
     /// `Retry-After`) for as long as the timeout allows.
     fn send(&self, body: Vec<u8>) -> Result<(), String> {
-        let client = self.client()?;
+        // Built once; each attempt clones it, which shares the body rather than copying it.
+        let request = self
+            .client()?
+            .post(self.settings.endpoint.clone())
+            .headers(self.settings.headers.clone())
+            .header(CONTENT_TYPE, "application/x-protobuf")
+            .body(body);
         let deadline = Instant::now() + self.settings.timeout;
         let mut backoff = Duration::from_millis(100);
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let outcome = client
-                .post(self.settings.endpoint.clone())
-                .headers(self.settings.headers.clone())
-                .header(CONTENT_TYPE, "application/x-protobuf")
+            let outcome = request
+                .try_clone()
+                .expect("an in-memory body can be sent again")
                 .timeout(remaining)
-                .body(body.clone())
                 .send();
             let (failure, retry_after) = match outcome {
                 Ok(response) => {
