@@ -4,7 +4,6 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
@@ -79,8 +78,14 @@ where
     }
 }
 
-/// Writes an event as one JSON object.
+/// Writes an event as one JSON object: `timestamp`, `level`, `target`, the event's fields, then
+/// the request's ids, serialised field by field into one buffer. (A `serde_json::Map` built and
+/// then serialised cost a tree of owned keys and values per line, the access line included.)
 struct JsonLine;
+
+/// Keys the line writes itself; an event field with one of these names is left out rather than
+/// written twice.
+const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "target", "trace_id", "span_id"];
 
 impl<S, N> FormatEvent<S, N> for JsonLine
 where
@@ -93,50 +98,175 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let mut line = Map::new();
-        line.insert(
-            "timestamp".into(),
-            chrono::Utc::now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-                .into(),
-        );
-        line.insert("level".into(), event.metadata().level().as_str().into());
-        line.insert("target".into(), event.metadata().target().into());
+        let mut line = JsonObject::new();
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        line.entry("timestamp", &now);
+        line.entry("level", event.metadata().level().as_str());
+        line.entry("target", event.metadata().target());
         event.record(&mut JsonFields(&mut line));
         if let Some(ids) = current_span_context() {
-            line.insert("trace_id".into(), trace_id_hex(&ids).into());
-            line.insert("span_id".into(), span_id_hex(&ids).into());
+            line.entry("trace_id", &trace_id_hex(&ids));
+            line.entry("span_id", &span_id_hex(&ids));
         }
-        let text = serde_json::to_string(&Value::Object(line)).map_err(|_| fmt::Error)?;
-        writeln!(writer, "{text}")
+        let line = line.finish();
+        writer.write_str(std::str::from_utf8(&line).map_err(|_| fmt::Error)?)
     }
 }
 
-struct JsonFields<'a>(&'a mut Map<String, Value>);
+/// A JSON object being written; keys and values are serialised (and escaped) by serde_json.
+struct JsonObject(Vec<u8>);
+
+impl JsonObject {
+    /// Room for an access line without growing.
+    const CAPACITY: usize = 320;
+
+    fn new() -> Self {
+        let mut bytes = Vec::with_capacity(Self::CAPACITY);
+        bytes.push(b'{');
+        Self(bytes)
+    }
+
+    fn entry<V: serde::Serialize + ?Sized>(&mut self, key: &str, value: &V) {
+        if self.0.len() > 1 {
+            self.0.push(b',');
+        }
+        // Into a Vec, strings and the numbers and booleans the visitor passes cannot fail.
+        let _ = serde_json::to_writer(&mut self.0, key);
+        self.0.push(b':');
+        let _ = serde_json::to_writer(&mut self.0, value);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.0.extend_from_slice(b"}\n");
+        self.0
+    }
+}
+
+/// Writes each field of an event as an entry of the line.
+struct JsonFields<'a>(&'a mut JsonObject);
+
+impl JsonFields<'_> {
+    fn entry<V: serde::Serialize + ?Sized>(&mut self, field: &Field, value: &V) {
+        if !RESERVED_KEYS.contains(&field.name()) {
+            self.0.entry(field.name(), value);
+        }
+    }
+}
 
 impl Visit for JsonFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().into(), value.into());
+        // Not finite: `null`, as serde_json writes it.
+        self.entry(field, &value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().into(), value.into());
+        self.entry(field, &value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .insert(field.name().into(), format!("{value:?}").into());
+        self.entry(field, &format!("{value:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn json_lines(log: impl FnOnce()) -> Vec<Value> {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .fmt_fields(NoSpanFields)
+            .event_format(JsonLine)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, log);
+        let bytes = captured.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+            .collect()
+    }
+
+    #[test]
+    fn a_json_line_holds_every_field_escaped_and_typed() {
+        let lines = json_lines(|| {
+            tracing::warn!(
+                target: "access",
+                text = "a \"quoted\"\nline é \u{1}",
+                count = 3u64,
+                delta = -2i64,
+                ratio = 0.5,
+                undefined = f64::NAN,
+                flag = true,
+                listed = ?vec![1, 2],
+                "done"
+            );
+        });
+        let [line] = lines.as_slice() else {
+            panic!("one line expected, got {lines:?}")
+        };
+        let timestamp = line["timestamp"].as_str().expect("a timestamp");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(timestamp).is_ok(),
+            "{timestamp}"
+        );
+        let mut fields = line.as_object().unwrap().clone();
+        fields.remove("timestamp");
+        assert_eq!(
+            Value::Object(fields),
+            json!({
+                "level": "WARN",
+                "target": "access",
+                "message": "done",
+                "text": "a \"quoted\"\nline é \u{1}",
+                "count": 3,
+                "delta": -2,
+                "ratio": 0.5,
+                "undefined": null,
+                "flag": true,
+                "listed": "[1, 2]",
+            })
+        );
+    }
+
+    #[test]
+    fn an_event_field_cannot_replace_what_the_line_writes_itself() {
+        let lines = json_lines(|| tracing::info!(target: "app", level = "fake", "started"));
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["level"], "INFO");
+        assert_eq!(lines[0]["target"], "app");
+        assert_eq!(lines[0]["message"], "started");
     }
 }
