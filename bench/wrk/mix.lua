@@ -5,10 +5,11 @@ function init(args) common.init_thread() end
 
 function request()
   local r = math.random(1, 100)
-  local name = common.hot_name()
   if r <= 80 then
-    return wrk.format("GET", "/v1/products/" .. name)
-  elseif r <= 90 then
+    return common.hot_read()
+  end
+  local name = common.hot_name()
+  if r <= 90 then
     local body = string.format('{"quantity":%d}', math.random(0, 1000000))
     return wrk.format("PUT", "/v1/products/" .. name, common.json_headers, body)
   else

@@ -3,6 +3,4 @@ local common = dofile(os.getenv("BENCH_WRK_DIR") .. "/common.lua")
 
 function init(args) common.init_thread() end
 
-function request()
-  return wrk.format("GET", "/v1/products/" .. common.hot_name())
-end
+request = common.hot_read
