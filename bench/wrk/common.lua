@@ -30,13 +30,18 @@ function common.init_thread()
   end
 end
 
-function common.hot_name()
-  return "hot-" .. math.random(0, common.hot_set - 1)
+-- N of a hot-set product, uniform in 0 … hot_set - 1.
+local function hot_index()
+  return math.random(0, common.hot_set - 1)
 end
 
--- GET /v1/products/hot-N, N uniform in the hot set.
+function common.hot_name()
+  return "hot-" .. hot_index()
+end
+
+-- GET /v1/products/hot-N.
 function common.hot_read()
-  return reads[math.random(0, common.hot_set - 1)]
+  return reads[hot_index()]
 end
 
 local function json_escape(s)
