@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::propagation::Extractor;
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer as _};
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceContextExt, TraceId, Tracer as _};
 use opentelemetry::{Context, KeyValue, global};
 use poem::http::{HeaderMap, HeaderName, Method, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
@@ -147,12 +147,26 @@ fn request_context(req: &Request, method: &'static str) -> Option<Context> {
     {
         attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
     }
-    let span = tracer
-        .span_builder(method)
-        .with_kind(SpanKind::Server)
-        .with_attributes(attributes)
-        .start_with_context(tracer, &parent);
+    let start = || {
+        tracer
+            .span_builder(method)
+            .with_kind(SpanKind::Server)
+            .with_attributes(attributes)
+            .start_with_context(tracer, &parent)
+    };
+    let span = match trace_without_parent(&parent) {
+        Some(trace_id) => ids::with_trace_id(trace_id, start),
+        None => start(),
+    };
     Some(parent.with_span(span))
+}
+
+/// The trace an ALB's Root-only `X-Amzn-Trace-Id` names: a trace id without a parent span.
+fn trace_without_parent(parent: &Context) -> Option<TraceId> {
+    let span = parent.span();
+    let named = span.span_context();
+    (named.trace_id() != TraceId::INVALID && named.span_id() == SpanId::INVALID)
+        .then(|| named.trace_id())
 }
 
 /// The size of the response body. Every body this service sends is already in memory, so

@@ -5,6 +5,7 @@
 //! generator formats and re-parses hex for each trace id, and `{:032x}` on ids took a tenth of
 //! telemetry's per-request instructions (docs/performance.md, telemetry on/off).
 
+use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{SpanContext, SpanId, TraceId};
@@ -16,8 +17,29 @@ use poem::http::HeaderValue;
 #[derive(Debug, Default)]
 pub struct XrayIds(RandomIdGenerator);
 
+thread_local! {
+    /// A trace id chosen by the caller for the next root span started on this thread.
+    static ADOPTED_TRACE_ID: Cell<Option<TraceId>> = const { Cell::new(None) };
+}
+
+/// Runs `start_root_span` so that the root span it starts belongs to `trace_id`.
+///
+/// An ALB sends `X-Amzn-Trace-Id: Root=…` with no `Parent`: a trace id and no span to be a child
+/// of. The SDK only takes a trace id from a parent span, so without this the request would get
+/// a fresh trace id and its traces could not be found from the ALB's access log.
+pub fn with_trace_id<T>(trace_id: TraceId, start_root_span: impl FnOnce() -> T) -> T {
+    ADOPTED_TRACE_ID.set(Some(trace_id));
+    let started = start_root_span();
+    // Not left behind for an unrelated span when no trace id was drawn (e.g. tracing is off).
+    ADOPTED_TRACE_ID.set(None);
+    started
+}
+
 impl IdGenerator for XrayIds {
     fn new_trace_id(&self) -> TraceId {
+        if let Some(adopted) = ADOPTED_TRACE_ID.take() {
+            return adopted;
+        }
         let random = u128::from_be_bytes(self.0.new_trace_id().to_bytes());
         let seconds = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -86,6 +108,16 @@ mod tests {
             );
         }
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_root_span_started_within_with_trace_id_gets_that_trace_id_and_no_other_does() {
+        let ids = XrayIds::default();
+        let alb = TraceId::from_hex("67891233abcdef012345678912345678").unwrap();
+        assert_eq!(with_trace_id(alb, || ids.new_trace_id()), alb);
+        assert_ne!(ids.new_trace_id(), alb);
+        with_trace_id(alb, || ());
+        assert_ne!(ids.new_trace_id(), alb, "an unused trace id is not kept");
     }
 
     #[test]

@@ -118,8 +118,8 @@ fn resource() -> Resource {
 }
 
 /// X-Ray first, W3C last: the composite applies both, so `traceparent` wins when present.
-/// An ALB's Root-only `X-Amzn-Trace-Id` (no `Sampled`) starts a sampled trace instead of a
-/// deferred one that would drop every span.
+/// An ALB's Root-only `X-Amzn-Trace-Id` (no `Sampled`) is taken as sampled, not deferred (which
+/// would drop every span); `http::request_context` keeps its trace id.
 pub fn install_propagator() {
     global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
         Box::new(

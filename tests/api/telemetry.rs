@@ -157,7 +157,8 @@ async fn http_protobuf_export_continues_an_alb_x_ray_trace() {
         .await;
     assert_eq!(span.parent_span_id, "53995c3f42cd8ad8");
     assert_eq!(span.name, "GET /v1/products");
-    // What an ALB adds to a request that has no trace header: Root only. It must not be dropped.
+    // What an ALB adds to a request that has no trace header: Root only. The trace it names
+    // must be recorded (sampled), with this span as its root.
     let root_only = "Root=1-67891233-abcdef012345678912345678";
     client
         .get(format!("{}/healthz", service.base))
@@ -165,9 +166,13 @@ async fn http_protobuf_export_continues_an_alb_x_ray_trace() {
         .send()
         .await
         .unwrap();
-    receiver
-        .wait_for("GET /healthz", |s| s.name == "GET /healthz")
+    let span = receiver
+        .wait_for("the ALB's trace", |s| {
+            s.trace_id == "67891233abcdef012345678912345678"
+        })
         .await;
+    assert_eq!(span.name, "GET /healthz");
+    assert_eq!(span.parent_span_id, "", "{span:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
