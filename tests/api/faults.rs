@@ -341,9 +341,15 @@ async fn sigterm_under_load_completes_accepted_requests_and_exits_0() {
     );
 }
 
+/// What the server sent before it closed the connection (a reset counts as closed); fails the
+/// test if the connection is still open after `within`.
 async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> String {
     let mut received = Vec::new();
-    let _ = tokio::time::timeout(within, stream.read_to_end(&mut received)).await;
+    let ended = tokio::time::timeout(within, stream.read_to_end(&mut received)).await;
+    assert!(
+        ended.is_ok(),
+        "the server kept the connection open for {within:?}"
+    );
     String::from_utf8_lossy(&received).into_owned()
 }
 

@@ -8,7 +8,7 @@ use products_api::app::Application;
 use products_api::config::Settings;
 use products_api::shutdown::{self, Trigger};
 use reqwest::{Client, Method, RequestBuilder, Response};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::Value;
 
 /// The PostgreSQL server the tests use (its `postgres` database is the admin entry point).
@@ -85,6 +85,24 @@ impl TestDatabase {
             .await
             .expect("connect to the test database")
     }
+
+    /// How many migrations are recorded as applied in this database.
+    pub async fn applied_migrations(&self) -> usize {
+        let conn = self.connect().await;
+        conn.query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+        .expect("the migration table")
+        .len()
+    }
+}
+
+/// How many migrations the `migration` crate holds.
+pub fn migration_count() -> usize {
+    use migration::MigratorTrait;
+    migration::Migrator::migrations().len()
 }
 
 impl Drop for TestDatabase {

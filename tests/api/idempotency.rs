@@ -137,6 +137,11 @@ async fn retried_adjustments(backend: Backend) {
     assert_problem(same_key_other_path, 422).await;
     let product: Value = app.get("/v1/products/hot").await.json().await.unwrap();
     assert_eq!(product["quantity"], 2);
+    assert_eq!(
+        app.all_names().await,
+        ["hot"],
+        "the refused create made nothing"
+    );
 }
 both!(
     retried_adjustments_apply_once_even_concurrently,

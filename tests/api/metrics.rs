@@ -81,7 +81,11 @@ async fn counters_and_histograms_move_per_route_and_status() {
     );
     assert!(moved(r#"db_query_duration_seconds_count{operation="insert"}"#) >= 1.0);
     assert!(moved(r#"db_query_duration_seconds_count{operation="select"}"#) >= 1.0);
-    assert_eq!(value(&after, "http_server_requests_in_flight"), 0.0);
+    assert_eq!(
+        after.get("http_server_requests_in_flight"),
+        Some(&0.0),
+        "exported, and nothing in flight"
+    );
     for state in ["idle", "in_use"] {
         assert!(after.contains_key(&format!(r#"db_pool_connections{{state="{state}"}}"#)));
     }

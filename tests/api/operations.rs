@@ -47,6 +47,7 @@ async fn unknown_paths_and_wrong_methods_are_problems() {
         .await
         .unwrap();
     assert_eq!(wrong.headers()["allow"], "GET, HEAD");
+    assert_problem(wrong, 405).await;
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ def test_service_defaults_match_the_contract(help_defaults, contract_defaults):
     # The binary documents the same defaults as contract section 6 (so the task's explicit
     # settings below are compared against what the service really does).
     for var in ("LISTEN_ADDR", "METRICS_ADDR", "SHUTDOWN_GRACE_SECONDS", "DB_MAX_CONNECTIONS"):
-        assert help_defaults.get(var) == contract_defaults.get(var), var
+        assert var in contract_defaults and help_defaults.get(var) == contract_defaults[var], var
 
 
 def test_api_port_is_the_target_group_and_container_port(app_container, app_env, service, service_args, root, edge, help_defaults):
