@@ -219,11 +219,17 @@ fn utf8_percent_encode(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// Only the scheme or the parser's reason is echoed: the rest may hold a password.
 fn checked_url(raw: &str, variable: &'static str) -> Result<DatabaseUrl, ConfigError> {
     let scheme = raw.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
     match scheme {
-        "sqlite" | "postgres" | "postgresql" => Ok(DatabaseUrl(raw.to_owned())),
-        // Only the scheme is echoed: the rest may hold a password.
+        "sqlite" | "postgres" | "postgresql" => match Url::parse(raw) {
+            Ok(_) => Ok(DatabaseUrl(raw.to_owned())),
+            Err(err) => Err(ConfigError {
+                variable,
+                reason: format!("not a valid URL ({err})"),
+            }),
+        },
         _ => Err(ConfigError {
             variable,
             reason: format!(
@@ -305,5 +311,12 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_malformed_url_names_the_variable_not_the_secret() {
+        let s = settings(&["--pg-dsn", "postgres://app:hunter2@db:notaport/products"]);
+        let err = s.database_url().unwrap_err().to_string();
+        assert_eq!(err, "PG_DSN: not a valid URL (invalid port number)");
     }
 }

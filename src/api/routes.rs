@@ -1,45 +1,47 @@
-//! The operations the OpenAPI document declares, by path template, for answers the router
-//! cannot give by itself (`Allow` on 405).
+//! The routes the service answers, by path template: for answers the router cannot give by
+//! itself (`Allow` on 405) and for the route label of every request.
 
 use std::collections::HashMap;
 
-use poem::PathPattern;
 use poem::Response;
 use poem::http::Method;
 use poem_openapi::OperationId;
+use serde_json::Value;
 
 use crate::telemetry::http::RouteLabel;
 
-/// Routes served beside the operations, labelled by their own path.
+/// Routes served beside the operations (GET only), labelled by their own path.
 const STATIC_ROUTES: [&str; 2] = ["/openapi.json", "/docs"];
-use serde_json::Value;
 
 /// Path templates (`/v1/products/{name}`), the methods each accepts, and which template each
 /// operation id belongs to.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
-    routes: Vec<(Vec<String>, Vec<Method>)>,
+    routes: Vec<Route>,
     operations: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    template: String,
+    methods: Vec<Method>,
 }
 
 impl RouteTable {
     pub fn from_document(document: &Value) -> Self {
         let paths = document["paths"].as_object().cloned().unwrap_or_default();
-        let routes = paths
-            .iter()
-            .map(|(template, operations)| {
-                let mut methods: Vec<Method> = operations
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|ops| ops.keys())
-                    .filter_map(|m| m.to_ascii_uppercase().parse().ok())
-                    .collect();
-                if methods.contains(&Method::GET) {
-                    methods.push(Method::HEAD);
-                }
-                (segments(template).map(str::to_owned).collect(), methods)
-            })
-            .collect();
+        let operation_routes = paths.iter().map(|(template, operations)| {
+            let methods = operations
+                .as_object()
+                .into_iter()
+                .flat_map(|ops| ops.keys())
+                .filter_map(|m| m.to_ascii_uppercase().parse().ok())
+                .collect();
+            Route::new(template, methods)
+        });
+        let static_routes = STATIC_ROUTES
+            .into_iter()
+            .map(|path| Route::new(path, vec![Method::GET]));
         let operations = paths
             .iter()
             .flat_map(|(template, operations)| {
@@ -51,33 +53,49 @@ impl RouteTable {
                 })
             })
             .collect();
-        Self { routes, operations }
+        Self {
+            routes: operation_routes.chain(static_routes).collect(),
+            operations,
+        }
     }
 
     /// The methods allowed on `path`, if a template matches it.
     pub fn allowed_methods(&self, path: &str) -> Option<&[Method]> {
+        self.matching(path).map(|route| route.methods.as_slice())
+    }
+
+    fn matching(&self, path: &str) -> Option<&Route> {
         let requested: Vec<&str> = segments(path).collect();
-        self.routes
-            .iter()
-            .find(|(template, _)| {
-                template.len() == requested.len()
-                    && template.iter().zip(&requested).all(|(t, r)| {
-                        t == r || (t.starts_with('{') && t.ends_with('}') && !r.is_empty())
-                    })
-            })
-            .map(|(_, methods)| methods.as_slice())
+        self.routes.iter().find(|route| {
+            let template: Vec<&str> = segments(&route.template).collect();
+            template.len() == requested.len()
+                && template.iter().zip(&requested).all(|(t, r)| {
+                    t == r || (t.starts_with('{') && t.ends_with('}') && !r.is_empty())
+                })
+        })
+    }
+}
+
+impl Route {
+    fn new(template: &str, mut methods: Vec<Method>) -> Self {
+        if methods.contains(&Method::GET) {
+            methods.push(Method::HEAD);
+        }
+        Self {
+            template: template.to_owned(),
+            methods,
+        }
     }
 }
 
 impl RouteLabel for RouteTable {
-    fn route_of(&self, response: &Response) -> Option<&str> {
-        if let Some(operation) = response.data::<OperationId>() {
-            return self.operations.get(operation.0).map(String::as_str);
+    /// The template of the operation that answered; else, for answers given before or beside
+    /// the operation (a timeout, a body too large, a wrong method), the template `path` matches.
+    fn route_of(&self, path: &str, response: &Response) -> Option<&str> {
+        match response.data::<OperationId>() {
+            Some(operation) => self.operations.get(operation.0).map(String::as_str),
+            None => self.matching(path).map(|route| route.template.as_str()),
         }
-        let pattern = response.data::<PathPattern>()?;
-        STATIC_ROUTES
-            .into_iter()
-            .find(|route| *route == &*pattern.0)
     }
 }
 
@@ -106,5 +124,30 @@ mod tests {
         );
         assert_eq!(table.allowed_methods("/v1/products/a/b"), None);
         assert_eq!(table.allowed_methods("/v1/products/"), None);
+        assert_eq!(
+            table.allowed_methods("/openapi.json"),
+            Some(&[Method::GET, Method::HEAD][..])
+        );
+    }
+
+    #[test]
+    fn labels_by_operation_else_by_the_template_the_path_matches() {
+        let doc = serde_json::json!({"paths": {
+            "/v1/products/{name}": {"get": {"operationId": "getProduct"}},
+        }});
+        let table = RouteTable::from_document(&doc);
+        let mut answered = Response::default();
+        answered.set_data(OperationId("getProduct"));
+        assert_eq!(
+            table.route_of("/anything", &answered),
+            Some("/v1/products/{name}")
+        );
+        let timed_out = Response::default();
+        assert_eq!(
+            table.route_of("/v1/products/kite", &timed_out),
+            Some("/v1/products/{name}")
+        );
+        assert_eq!(table.route_of("/docs", &timed_out), Some("/docs"));
+        assert_eq!(table.route_of("/nowhere", &timed_out), None);
     }
 }

@@ -15,9 +15,10 @@ use super::ids;
 use super::metrics::{Metrics, UNMATCHED_ROUTE};
 use super::traces::tracer;
 
-/// Maps a finished request to its route label: the template of the operation that handled it.
+/// Maps a finished request to its route label: the template of the route that `path` (the
+/// request's) and `response` belong to; `None` for a path no route matches.
 pub trait RouteLabel: Send + Sync {
-    fn route_of(&self, response: &Response) -> Option<&str>;
+    fn route_of(&self, path: &str, response: &Response) -> Option<&str>;
 }
 
 /// The middleware; `routes` labels requests, `metrics` records them.
@@ -71,8 +72,10 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
         let method = known_method(req.method());
         let cx = request_context(&req, method);
         let ids = cx.as_ref().map(|cx| cx.span().span_context().clone());
+        // A clone of the parsed URI shares its bytes: no copy of the path per request.
+        let uri = req.uri().clone();
 
-        self.metrics.in_flight.inc();
+        let in_flight = InFlight::enter(&self.metrics);
         // Inside the request's context, so that problem bodies, log lines and database spans
         // made while serving it carry its ids; errors become responses in there too. Pinned
         // here, so that the context wraps a reference rather than a copy of the whole
@@ -87,9 +90,12 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
             Some(cx) => serve.with_context(cx.clone()).await,
             None => serve.await,
         };
-        self.metrics.in_flight.dec();
+        drop(in_flight);
 
-        let route = self.routes.route_of(&response).unwrap_or(UNMATCHED_ROUTE);
+        let route = self
+            .routes
+            .route_of(uri.path(), &response)
+            .unwrap_or(UNMATCHED_ROUTE);
         let status = response.status();
         let elapsed = started.elapsed();
         if let Some(ids) = &ids {
@@ -125,6 +131,23 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
             span.end();
         }
         Ok(response)
+    }
+}
+
+/// Counts a request in `http_server_requests_in_flight` until dropped: when it is answered, or
+/// when its future is dropped unfinished (the client went away, or shutdown's grace ran out).
+struct InFlight<'a>(&'a Metrics);
+
+impl<'a> InFlight<'a> {
+    fn enter(metrics: &'a Metrics) -> Self {
+        metrics.in_flight.inc();
+        Self(metrics)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.dec();
     }
 }
 

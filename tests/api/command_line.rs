@@ -25,6 +25,7 @@ fn bad_settings_fail_at_start_with_exit_2_naming_the_variable() {
         ("DB_MAX_CONNECTIONS", "many"),
         ("MIGRATE_ON_START", "perhaps"),
         ("DATABASE_URL", "mysql://root:hunter2@db/x"),
+        ("DATABASE_URL", "postgres://root:hunter2@db:notaport/x"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
         ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon"),

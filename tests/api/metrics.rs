@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use reqwest::Method;
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::helpers::*;
 
@@ -95,6 +97,39 @@ async fn counters_and_histograms_move_per_route_and_status() {
             .any(|k| k.starts_with("build_info{") && k.contains("revision="))
     );
     assert!(after.contains_key("process_resident_memory_bytes"));
+}
+
+/// Answers given before or beside an operation (a body too large, a wrong method) carry the
+/// route their path matches: only 404s are `unmatched`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_outside_an_operation_keep_their_route() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // Announced, not sent: the service refuses it from the headers alone.
+    let mut stream = TcpStream::connect(app.address).await.unwrap();
+    stream
+        .write_all(b"POST /v1/products HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0; 12];
+    stream.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 413");
+    let wrong_method = app
+        .request(Method::PATCH, "/v1/products/ball")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    let after = scrape(&app).await;
+    for series in [
+        r#"http_server_requests_total{method="POST",route="/v1/products",status="413"}"#,
+        r#"http_server_requests_total{method="PATCH",route="/v1/products/{name}",status="405"}"#,
+    ] {
+        assert_eq!(after.get(series), Some(&1.0), "{series} in {after:#?}");
+    }
+    assert!(
+        !after.keys().any(|k| k.contains(r#"route="unmatched""#)),
+        "{after:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

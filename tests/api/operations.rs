@@ -48,6 +48,11 @@ async fn unknown_paths_and_wrong_methods_are_problems() {
         .unwrap();
     assert_eq!(wrong.headers()["allow"], "GET, HEAD");
     assert_problem(wrong, 405).await;
+    for path in ["/openapi.json", "/docs"] {
+        let wrong = app.request(Method::POST, path).send().await.unwrap();
+        assert_eq!(wrong.headers()["allow"], "GET, HEAD", "{path}");
+        assert_problem(wrong, 405).await;
+    }
 }
 
 #[tokio::test]

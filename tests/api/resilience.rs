@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 
 use crate::helpers::*;
 
@@ -80,4 +82,52 @@ async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
             (Some(name), Some(quantity))
         );
     }
+}
+
+/// While a table lock holds its query: a request the request timeout answers is labelled with
+/// its route, not `unmatched`, and one whose client went away is finished the same way, counted
+/// once, and leaves nothing in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_and_timed_out_requests_keep_the_metrics_true() {
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let app = spawn_app_with(db, &["--request-timeout-seconds", "1"]).await;
+    app.create("ball", 1).await;
+    let locker = app.db.connect().await;
+    let lock = locker.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+
+    let mut abandoned = TcpStream::connect(app.address).await.unwrap();
+    abandoned
+        .write_all(b"GET /v1/products/ball HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(abandoned);
+    assert_problem(app.get("/v1/products/ball").await, 503).await;
+    lock.rollback().await.unwrap();
+
+    let text = app.metrics_text().await;
+    let series = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+    };
+    assert_eq!(
+        series("http_server_requests_in_flight "),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(
+        series(
+            r#"http_server_requests_total{method="GET",route="/v1/products/{name}",status="503"}"#
+        ),
+        Some(2.0),
+        "the abandoned request and the one answered: {text}"
+    );
+    assert_eq!(
+        series(r#"http_server_requests_total{method="GET",route="unmatched",status="503"}"#),
+        None,
+        "{text}"
+    );
 }
