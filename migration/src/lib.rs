@@ -7,6 +7,7 @@ pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_create_products;
+pub use m20260101_000001_create_products::{NAME_CONTROL_RANGES, NAME_WHITE_SPACE_RANGES};
 mod m20260101_000002_create_idempotency_keys;
 
 pub struct Migrator;

@@ -6,7 +6,11 @@
 //! - per name, the row the original's `GET /product?name=` returned stays (the last one in physical
 //!   order: highest `ctid` on PostgreSQL, highest `rowid` on SQLite);
 //! - every other row is copied untouched into `products_legacy_rows` with a `reason`;
-//! - a survivor whose quantity is NULL or negative gets 0, and its original row is recorded too.
+//! - a survivor whose quantity is NULL or negative gets 0, one above the service's maximum gets
+//!   the maximum, and its original row is recorded too;
+//! - a name the service's rules refuse (`ProductName::parse`: length, control characters, white
+//!   space at either end, `.`/`..`) is recorded, not adopted: it could be neither read nor
+//!   deleted through the API, and one such row would fail every list.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -58,6 +62,25 @@ impl MigrationTrait for Migration {
     }
 }
 
+/// The characters `ProductName` refuses anywhere in a name (general category Cc; U+0000 cannot
+/// be stored, and would end SQLite's pattern), as inclusive code point ranges.
+pub const NAME_CONTROL_RANGES: [(u32, u32); 2] = [(0x01, 0x1f), (0x7f, 0x9f)];
+
+/// The characters `ProductName` refuses at either end of a name (Unicode White_Space, as Rust's
+/// `char::is_whitespace`), as inclusive code point ranges.
+pub const NAME_WHITE_SPACE_RANGES: [(u32, u32); 10] = [
+    (0x09, 0x0d),
+    (0x20, 0x20),
+    (0x85, 0x85),
+    (0xa0, 0xa0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200a),
+    (0x2028, 0x2029),
+    (0x202f, 0x202f),
+    (0x205f, 0x205f),
+    (0x3000, 0x3000),
+];
+
 /// The few places where SQLite and PostgreSQL DDL differ.
 struct Dialect {
     /// Key column type: on PostgreSQL the `"C"` collation makes `ORDER BY name` code-point order
@@ -69,6 +92,8 @@ struct Dialect {
     /// The column that gives a row's physical position.
     physical_order: &'static str,
     char_length: &'static str,
+    /// The function that makes a character from its code point.
+    chr: &'static str,
 }
 
 impl Dialect {
@@ -81,6 +106,7 @@ impl Dialect {
                 serial_key: "BIGSERIAL PRIMARY KEY",
                 physical_order: "ctid",
                 char_length: "char_length",
+                chr: "chr",
             }),
             DbBackend::Sqlite => Ok(Self {
                 name_type: "TEXT",
@@ -90,12 +116,56 @@ impl Dialect {
                 serial_key: "INTEGER PRIMARY KEY AUTOINCREMENT",
                 physical_order: "rowid",
                 char_length: "length",
+                chr: "char",
             }),
             other => Err(DbErr::BackendNotSupported {
                 db: other.as_str(),
                 ctx: "products migration",
             }),
         }
+    }
+
+    /// SQL that is true when `column` holds a name the service's rules accept.
+    fn valid_name(&self, column: &str) -> String {
+        let control = self.character_class(&NAME_CONTROL_RANGES);
+        let white_space = self.character_class(&NAME_WHITE_SPACE_RANGES);
+        let [anywhere, at_start, at_end] = if self.chr == "chr" {
+            // PostgreSQL regular expressions.
+            [
+                format!("{column} ~ ({control})"),
+                format!("{column} ~ ('^' || {white_space})"),
+                format!("{column} ~ ({white_space} || '$')"),
+            ]
+        } else {
+            // SQLite GLOB patterns (no regular expressions without an extension).
+            [
+                format!("{column} GLOB ('*' || {control} || '*')"),
+                format!("{column} GLOB ({white_space} || '*')"),
+                format!("{column} GLOB ('*' || {white_space})"),
+            ]
+        };
+        format!(
+            "{length}({column}) BETWEEN 1 AND 128 AND {column} NOT IN ('.', '..')
+             AND NOT ({anywhere}) AND NOT ({at_start}) AND NOT ({at_end})",
+            length = self.char_length
+        )
+    }
+
+    /// A bracket expression matching one character of `ranges`, built with the dialect's
+    /// character function so that the statement's text holds no control characters.
+    fn character_class(&self, ranges: &[(u32, u32)]) -> String {
+        let chr = self.chr;
+        let members: Vec<String> = ranges
+            .iter()
+            .map(|&(first, last)| {
+                if first == last {
+                    format!("{chr}({first})")
+                } else {
+                    format!("{chr}({first}) || '-' || {chr}({last})")
+                }
+            })
+            .collect();
+        format!("'[' || {} || ']'", members.join(" || "))
     }
 
     fn create_products_table(&self, table: &str) -> String {
@@ -142,10 +212,10 @@ impl Dialect {
     fn adopt_seed_table(&self) -> Vec<String> {
         let Self {
             physical_order,
-            char_length,
             now,
             ..
         } = self;
+        let valid_name = self.valid_name("name");
         vec![
             // Classify every seed row once; both copies below read this.
             format!(
@@ -158,12 +228,12 @@ impl Dialect {
                           WHEN position_from_last > 1 THEN 'duplicate'
                           WHEN quantity IS NULL THEN 'null_quantity'
                           WHEN quantity < 0 THEN 'negative_quantity'
+                          WHEN quantity > 2147483647 THEN 'quantity_out_of_range'
                         END AS reason
                  FROM (
                    SELECT name, quantity,
                           row_number() OVER (PARTITION BY name ORDER BY {physical_order} DESC) AS position_from_last,
-                          COALESCE({char_length}(name) BETWEEN 1 AND 128
-                                   AND name = trim(name) AND name NOT IN ('.', '..'), FALSE) AS valid_name
+                          COALESCE({valid_name}, FALSE) AS valid_name
                    FROM products
                  ) ranked"
             ),
@@ -173,7 +243,10 @@ impl Dialect {
             self.create_products_table("products_adopted"),
             format!(
                 "INSERT INTO products_adopted (name, quantity, version, created_at, updated_at)
-                 SELECT name, CASE WHEN quantity IS NULL OR quantity < 0 THEN 0 ELSE quantity END,
+                 SELECT name,
+                        CASE WHEN quantity IS NULL OR quantity < 0 THEN 0
+                             WHEN quantity > 2147483647 THEN 2147483647
+                             ELSE quantity END,
                         1, {now}, {now}
                  FROM seed_rows WHERE survives"
             ),

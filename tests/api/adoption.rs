@@ -21,26 +21,44 @@ async fn adopt(backend: Backend) {
     conn.execute_unprepared("CREATE TABLE IF NOT EXISTS products(name TEXT, quantity INT)")
         .await
         .unwrap();
+    let chr = match backend {
+        Backend::Postgres => "chr",
+        Backend::Sqlite => "char",
+    };
     // In physical order; the original's GET returned the last row of a name.
-    let seed = [
-        "('ball', 1)",
-        "('ball', 2)",
-        "(NULL, 5)",
-        "('pen', NULL)",
-        "('cup', 3)",
-        "('cup', NULL)",
-        "('', 1)",
-        "(' pad', 2)",
-        "('neg', -4)",
+    let mut seed = vec![
+        "('ball', 1)".to_owned(),
+        "('ball', 2)".to_owned(),
+        "(NULL, 5)".to_owned(),
+        "('pen', NULL)".to_owned(),
+        "('cup', 3)".to_owned(),
+        "('cup', NULL)".to_owned(),
+        "('', 1)".to_owned(),
+        "(' pad', 2)".to_owned(),
+        "('neg', -4)".to_owned(),
+        // Names the service's rules refuse, and two with white space inside, which they accept.
+        format!("('line' || {chr}(10), 1)"),
+        format!("('nul' || {chr}(133) || 'l', 1)"),
+        format!("({chr}(160) || 'nbsp', 1)"),
+        format!("('ideographic' || {chr}(12288), 1)"),
+        format!("('two' || {chr}(160) || 'words', 6)"),
+        "('two words', 7)".to_owned(),
     ];
-    for row in seed {
+    if backend == Backend::Sqlite {
+        // PostgreSQL's INT is 32 bits; SQLite's holds what the service's range does not.
+        seed.push("('big', 3000000000)".to_owned());
+    }
+    for row in &seed {
         conn.execute_unprepared(&format!(
             "INSERT INTO products(name, quantity) VALUES {row}"
         ))
         .await
         .unwrap();
     }
-    assert_eq!(count(&conn, "SELECT COUNT(*) FROM products").await, 9);
+    assert_eq!(
+        count(&conn, "SELECT COUNT(*) FROM products").await,
+        seed.len() as i64
+    );
 
     let app = spawn_app_with(db, &[]).await;
     let page: Value = app.get("/v1/products").await.json().await.unwrap();
@@ -55,12 +73,28 @@ async fn adopt(backend: Backend) {
             )
         })
         .collect();
-    let expected =
-        [("ball", 2), ("cup", 0), ("neg", 0), ("pen", 0)].map(|(n, q)| (n.to_owned(), q));
+    let mut expected: Vec<(String, i64)> = [
+        ("ball", 2),
+        ("cup", 0),
+        ("neg", 0),
+        ("pen", 0),
+        ("two\u{a0}words", 6),
+        ("two words", 7),
+    ]
+    .map(|(n, q)| (n.to_owned(), q))
+    .into();
+    if backend == Backend::Sqlite {
+        expected.push(("big".to_owned(), 2147483647));
+    }
+    expected.sort();
     assert_eq!(survivors, expected);
+    assert_eq!(app.get("/products").await.status(), 200, "every row lists");
 
     let conn = app.db.connect().await;
-    assert_eq!(count(&conn, "SELECT COUNT(*) FROM products").await, 4);
+    assert_eq!(
+        count(&conn, "SELECT COUNT(*) FROM products").await,
+        expected.len() as i64
+    );
     let legacy = conn
         .query_all_raw(Statement::from_string(
             conn.get_database_backend(),
@@ -88,11 +122,18 @@ async fn adopt(backend: Backend) {
         json!(["", 1, "invalid_name"]),
         json!([" pad", 2, "invalid_name"]),
         json!(["neg", -4, "negative_quantity"]),
+        json!(["line\n", 1, "invalid_name"]),
+        json!(["nul\u{85}l", 1, "invalid_name"]),
+        json!(["\u{a0}nbsp", 1, "invalid_name"]),
+        json!(["ideographic\u{3000}", 1, "invalid_name"]),
     ];
+    if backend == Backend::Sqlite {
+        expected_legacy.push(json!(["big", 3000000000_i64, "quantity_out_of_range"]));
+    }
     expected_legacy.sort_by_key(|v| v.to_string());
     assert_eq!(legacy_sorted, expected_legacy);
     // Every seed row is accounted for: in products unchanged, or recorded.
-    assert_eq!(1 + legacy.len(), seed.len());
+    assert_eq!(3 + legacy.len(), seed.len());
     if backend == Backend::Postgres {
         assert_eq!(conn.get_database_backend(), DbBackend::Postgres);
     }
@@ -103,3 +144,30 @@ async fn adopt(backend: Backend) {
     );
 }
 both!(the_original_table_is_adopted_without_loss, adopt);
+
+/// The first migration checks names in SQL with its own lists of refused characters; they must
+/// be exactly the service's rules, for every character.
+#[test]
+fn the_adoption_refuses_exactly_the_characters_the_name_rules_do() {
+    use products_api::domain::ProductName;
+    let listed = |ranges: &[(u32, u32)], c: char| {
+        ranges
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&u32::from(c)))
+    };
+    for c in (1..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        let inside = ProductName::parse(&format!("a{c}a"), "name").is_err();
+        assert_eq!(
+            inside,
+            listed(&migration::NAME_CONTROL_RANGES, c),
+            "{c:?} inside a name"
+        );
+        let at_the_ends = ProductName::parse(&format!("{c}a"), "name").is_err()
+            && ProductName::parse(&format!("a{c}"), "name").is_err();
+        assert_eq!(
+            at_the_ends,
+            inside || listed(&migration::NAME_WHITE_SPACE_RANGES, c),
+            "{c:?} at either end"
+        );
+    }
+}
