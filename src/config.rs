@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{ArgAction, Args, ValueEnum};
 use url::Url;
 
+mod libpq;
+
 /// The settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -156,44 +158,23 @@ impl Settings {
             return checked_url(url, "DATABASE_URL");
         }
         if let Some(dsn) = &self.pg_dsn {
+            if libpq::is_keyword_form(dsn) {
+                return libpq::Connection::from_keywords(dsn, "PG_DSN")?.url("PG_DSN");
+            }
             return checked_url(dsn, "PG_DSN");
         }
         if let Some(host) = &self.pghost {
-            return self.libpq_url(host);
+            let connection = libpq::Connection {
+                host: Some(host.clone()),
+                port: self.pgport,
+                user: self.pguser.clone(),
+                password: self.pgpassword.clone(),
+                dbname: self.pgdatabase.clone(),
+                sslmode: self.pgsslmode.clone(),
+            };
+            return connection.url("PGHOST");
         }
         Ok(DatabaseUrl(DEFAULT_DATABASE_URL.to_owned()))
-    }
-
-    fn libpq_url(&self, host: &str) -> Result<DatabaseUrl, ConfigError> {
-        let invalid = |reason: &str| ConfigError {
-            variable: "PGHOST",
-            reason: reason.to_owned(),
-        };
-        let mut url = Url::parse("postgres://localhost").expect("constant URL parses");
-        // A path means a Unix socket directory, which libpq URLs carry as a `host` parameter.
-        if host.starts_with('/') {
-            url.query_pairs_mut().append_pair("host", host);
-        } else {
-            url.set_host(Some(host))
-                .map_err(|_| invalid("not a valid host name"))?;
-        }
-        url.set_port(self.pgport)
-            .map_err(|_| invalid("cannot carry a port"))?;
-        if let Some(user) = &self.pguser {
-            url.set_username(user)
-                .map_err(|_| invalid("cannot carry a user"))?;
-        }
-        if let Some(password) = &self.pgpassword {
-            url.set_password(Some(password))
-                .map_err(|_| invalid("cannot carry a password"))?;
-        }
-        if let Some(database) = &self.pgdatabase {
-            url.set_path(&format!("/{}", utf8_percent_encode(database)));
-        }
-        if let Some(mode) = &self.pgsslmode {
-            url.query_pairs_mut().append_pair("sslmode", mode);
-        }
-        Ok(DatabaseUrl(url.into()))
     }
 
     pub fn pool_settings(&self) -> crate::store::PoolSettings {
@@ -213,10 +194,6 @@ impl Settings {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_seconds)
     }
-}
-
-fn utf8_percent_encode(segment: &str) -> String {
-    percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// Only the scheme or the parser's reason is echoed: the rest may hold a password.

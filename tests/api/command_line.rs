@@ -146,16 +146,32 @@ fn send_sigterm(pid: u32) {
     assert!(status.success());
 }
 
-/// `PG_DSN` and the libpq variables reach PostgreSQL when `DATABASE_URL` is unset: each way
-/// migrates the database it names (without them the binary would fall back to a SQLite file in
+/// `PG_DSN` (a URL, or lib/pq's `key=value` form) and the libpq variables reach PostgreSQL when
+/// `DATABASE_URL` is unset: each way migrates the database it names (without them the binary would fall back to a SQLite file in
 /// its working directory, which must stay empty).
 #[tokio::test]
 async fn pg_dsn_and_libpq_variables_reach_postgres() {
     let by_dsn = TestDatabase::new(Backend::Postgres).await;
+    let by_keywords = TestDatabase::new(Backend::Postgres).await;
     let by_libpq = TestDatabase::new(Backend::Postgres).await;
+    let keywords = url::Url::parse(&by_keywords.url).unwrap();
     let url = url::Url::parse(&by_libpq.url).unwrap();
     let runs = [
         (&by_dsn, vec![("PG_DSN", by_dsn.url.clone())]),
+        // lib/pq's other form, which the original's PG_DSN could hold.
+        (
+            &by_keywords,
+            vec![(
+                "PG_DSN",
+                format!(
+                    "host={} port={} user={} password='unused-with-trust-auth' dbname={} sslmode=disable",
+                    keywords.host_str().unwrap(),
+                    keywords.port().unwrap_or(5432),
+                    keywords.username(),
+                    keywords.path().trim_start_matches('/'),
+                ),
+            )],
+        ),
         (
             &by_libpq,
             vec![
