@@ -99,6 +99,8 @@ async fn legacy_errors(backend: Backend) {
             .send()
     };
     assert_problem(app.get("/product").await, 400).await;
+    let empty = assert_problem(app.get("/product?name=").await, 422).await;
+    assert!(empty.to_string().contains("must not be empty"), "{empty}");
     assert_problem(app.get("/product?name=nothing").await, 404).await;
     assert_eq!(
         form(Method::POST, r#"{"name":"ball"}"#)
