@@ -8,7 +8,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use poem_openapi::OperationId;
 
 use super::problem::{ApiError, problem_response};
-use super::routes::RouteTable;
+use super::routes::{RefusedPath, RouteTable};
 use crate::shutdown::Shutdown;
 
 /// Bodies larger than this are refused with 413.
@@ -131,15 +131,16 @@ impl<E: Endpoint> Endpoint for ProblemErrorsEndpoint<E> {
             Ok(resp) => return Ok(resp.into_response()),
             Err(err) => err,
         };
-        // Keep the operation that failed, for the metrics and trace route label.
+        // Keep the operation that failed, else the path refused, for the route label.
         let operation = err.data::<OperationId>().cloned();
         let mut response = if err.is::<ApiError>() {
             err.into_response()
         } else {
             framework_problem(err, self.1.allowed_methods(&path).unwrap_or_default())
         };
-        if let Some(operation) = operation {
-            response.set_data(operation);
+        match operation {
+            Some(operation) => response.set_data(operation),
+            None => response.set_data(RefusedPath(path)),
         }
         Ok(response)
     }

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use poem::Response;
 use poem::http::Method;
+use poem::{PathPattern, Response};
 use poem_openapi::OperationId;
 use serde_json::Value;
 
@@ -88,14 +88,27 @@ impl Route {
     }
 }
 
+/// The request's path, kept on a response that no operation gave (a timeout, a body too large,
+/// a wrong method): its route is the template the path matches.
+#[derive(Debug, Clone)]
+pub struct RefusedPath(pub String);
+
 impl RouteLabel for RouteTable {
-    /// The template of the operation that answered; else, for answers given before or beside
-    /// the operation (a timeout, a body too large, a wrong method), the template `path` matches.
-    fn route_of(&self, path: &str, response: &Response) -> Option<&str> {
-        match response.data::<OperationId>() {
-            Some(operation) => self.operations.get(operation.0).map(String::as_str),
-            None => self.matching(path).map(|route| route.template.as_str()),
+    /// The template of the operation that answered, else of the route a refused path matches,
+    /// else the static route that answered.
+    fn route_of(&self, response: &Response) -> Option<&str> {
+        if let Some(operation) = response.data::<OperationId>() {
+            return self.operations.get(operation.0).map(String::as_str);
         }
+        if let Some(refused) = response.data::<RefusedPath>() {
+            return self
+                .matching(&refused.0)
+                .map(|route| route.template.as_str());
+        }
+        let pattern = response.data::<PathPattern>()?;
+        STATIC_ROUTES
+            .into_iter()
+            .find(|route| *route == &*pattern.0)
     }
 }
 
@@ -138,16 +151,18 @@ mod tests {
         let table = RouteTable::from_document(&doc);
         let mut answered = Response::default();
         answered.set_data(OperationId("getProduct"));
+        assert_eq!(table.route_of(&answered), Some("/v1/products/{name}"));
+        let refused = |path: &str| {
+            let mut response = Response::default();
+            response.set_data(RefusedPath(path.to_owned()));
+            response
+        };
         assert_eq!(
-            table.route_of("/anything", &answered),
+            table.route_of(&refused("/v1/products/kite")),
             Some("/v1/products/{name}")
         );
-        let timed_out = Response::default();
-        assert_eq!(
-            table.route_of("/v1/products/kite", &timed_out),
-            Some("/v1/products/{name}")
-        );
-        assert_eq!(table.route_of("/docs", &timed_out), Some("/docs"));
-        assert_eq!(table.route_of("/nowhere", &timed_out), None);
+        assert_eq!(table.route_of(&refused("/docs")), Some("/docs"));
+        assert_eq!(table.route_of(&refused("/nowhere")), None);
+        assert_eq!(table.route_of(&Response::default()), None);
     }
 }

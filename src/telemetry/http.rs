@@ -15,10 +15,10 @@ use super::ids;
 use super::metrics::{Metrics, UNMATCHED_ROUTE};
 use super::traces::tracer;
 
-/// Maps a finished request to its route label: the template of the route that `path` (the
-/// request's) and `response` belong to; `None` for a path no route matches.
+/// Maps a finished request to its route label: the template of the route it was answered on;
+/// `None` for a path no route matches.
 pub trait RouteLabel: Send + Sync {
-    fn route_of(&self, path: &str, response: &Response) -> Option<&str>;
+    fn route_of(&self, response: &Response) -> Option<&str>;
 }
 
 /// The middleware; `routes` labels requests, `metrics` records them.
@@ -72,8 +72,6 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
         let method = known_method(req.method());
         let cx = request_context(&req, method);
         let ids = cx.as_ref().map(|cx| cx.span().span_context().clone());
-        // A clone of the parsed URI shares its bytes: no copy of the path per request.
-        let uri = req.uri().clone();
 
         let in_flight = InFlight::enter(&self.metrics);
         // Inside the request's context, so that problem bodies, log lines and database spans
@@ -92,10 +90,7 @@ impl<E: Endpoint, R: RouteLabel + 'static> Endpoint for RequestTelemetryEndpoint
         };
         drop(in_flight);
 
-        let route = self
-            .routes
-            .route_of(uri.path(), &response)
-            .unwrap_or(UNMATCHED_ROUTE);
+        let route = self.routes.route_of(&response).unwrap_or(UNMATCHED_ROUTE);
         let status = response.status();
         let elapsed = started.elapsed();
         if let Some(ids) = &ids {

@@ -99,8 +99,8 @@ async fn counters_and_histograms_move_per_route_and_status() {
     assert!(after.contains_key("process_resident_memory_bytes"));
 }
 
-/// Answers given before or beside an operation (a body too large, a wrong method) carry the
-/// route their path matches: only 404s are `unmatched`.
+/// Answers given before or beside an operation (a body too large, a wrong method, the OpenAPI
+/// document) carry the route their path matches: only 404s are `unmatched`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_outside_an_operation_keep_their_route() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -119,10 +119,12 @@ async fn refusals_outside_an_operation_keep_their_route() {
         .await
         .unwrap();
     assert_eq!(wrong_method.status(), 405);
+    assert_eq!(app.get("/openapi.json").await.status(), 200);
     let after = scrape(&app).await;
     for series in [
         r#"http_server_requests_total{method="POST",route="/v1/products",status="413"}"#,
         r#"http_server_requests_total{method="PATCH",route="/v1/products/{name}",status="405"}"#,
+        r#"http_server_requests_total{method="GET",route="/openapi.json",status="200"}"#,
     ] {
         assert_eq!(after.get(series), Some(&1.0), "{series} in {after:#?}");
     }
