@@ -82,7 +82,8 @@ pub struct Settings {
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub rust_log: String,
 
-    /// On SIGTERM/SIGINT: stop accepting, finish in-flight requests for at most this long, exit 0.
+    /// On SIGTERM/SIGINT: accept for 1 s more (answers close their connections), stop accepting
+    /// and finish in-flight requests, all within this long; then flush traces and exit 0.
     #[arg(
         long,
         env = "SHUTDOWN_GRACE_SECONDS",
