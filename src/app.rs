@@ -23,6 +23,9 @@ const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(75);
 /// After SIGTERM, how long the listener keeps accepting (at most half the grace period).
 pub const DRAIN: Duration = Duration::from_secs(1);
 
+/// How often expired idempotency keys are deleted (and once at start).
+const IDEMPOTENCY_PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -141,14 +144,38 @@ impl Application {
         let api_server = Server::new_with_acceptor(api)
             .idle_timeout(KEEP_ALIVE_IDLE)
             .run_with_graceful_shutdown(api_endpoint, stop_accepting(shutdown.clone()), grace);
+        let shutdown_for_purge = shutdown.clone();
         let metrics_server = Server::new_with_acceptor(metrics_listener)
             .run_with_graceful_shutdown(metrics_endpoint, stop_accepting(shutdown), grace);
-        let (api_result, metrics_result) = tokio::join!(api_server, metrics_server);
+        let (api_result, metrics_result, ()) = tokio::join!(
+            api_server,
+            metrics_server,
+            purge_expired_idempotency_keys(store.clone(), shutdown_for_purge)
+        );
         if let Err(err) = store.connection().clone().close().await {
             tracing::warn!(error = %err, "closing the database pool");
         }
         tracing::info!("stopped");
         api_result.and(metrics_result)
+    }
+}
+
+/// Deletes expired idempotency keys now and every [`IDEMPOTENCY_PURGE_INTERVAL`] until shutdown.
+/// Every replica does; the deletes are idempotent.
+async fn purge_expired_idempotency_keys(store: Store, shutdown: Shutdown) {
+    let mut ticks = tokio::time::interval(IDEMPOTENCY_PURGE_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stopped = shutdown.requested();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            () = &mut stopped => return,
+            _ = ticks.tick() => match store.purge_expired_idempotency_keys().await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "expired idempotency keys deleted"),
+                Err(err) => tracing::warn!(error = %err, "deleting expired idempotency keys"),
+            },
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use futures::future::join_all;
 use reqwest::Method;
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::both;
@@ -175,3 +176,62 @@ async fn keyed_raw_bodies(backend: Backend) {
     assert_eq!(product["version"], 1, "nothing was applied");
 }
 both!(keyed_requests_may_carry_any_bytes, keyed_raw_bodies);
+
+/// Keys past their 24 hours are deleted by the service (at start, then every ten minutes), not
+/// only when the same key comes back; keys still within them stay.
+async fn expired_keys_purged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fresh = keyed(
+        &app,
+        "/v1/products",
+        "fresh",
+        json!({"name": "a", "quantity": 1}),
+    )
+    .await;
+    assert_eq!(fresh.status(), 201);
+    let conn = app.db.connect().await;
+    let placeholder = match backend {
+        Backend::Postgres => "$1",
+        Backend::Sqlite => "?",
+    };
+    conn.execute_raw(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!(
+            "INSERT INTO idempotency_keys (idempotency_key, request, created_at) \
+             VALUES ('stale', 'POST /v1/products', {placeholder})"
+        ),
+        [(chrono::Utc::now() - chrono::Duration::hours(25)).into()],
+    ))
+    .await
+    .unwrap();
+    let keys = || async {
+        let conn = conn.clone();
+        conn.query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT idempotency_key FROM idempotency_keys ORDER BY idempotency_key",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(keys().await, ["fresh", "stale"]);
+
+    let restarted = spawn_app_with(app.stop().await, &[]).await;
+    let mut remaining = keys().await;
+    for _ in 0..50 {
+        if remaining == ["fresh"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        remaining = keys().await;
+    }
+    assert_eq!(
+        remaining,
+        ["fresh"],
+        "the expired key is gone, the fresh one kept"
+    );
+    drop(restarted);
+}
+both!(expired_keys_are_purged_by_the_service, expired_keys_purged);
