@@ -27,6 +27,15 @@ module "network" {
   enable_interface_endpoints = var.enable_interface_endpoints
 }
 
+# A warning on every plan, not an error: a sandbox may run as "production" without a domain,
+# but then the load balancer serves plain HTTP.
+check "production_serves_https" {
+  assert {
+    condition     = var.environment != "production" || var.domain_name != ""
+    error_message = "environment is production but domain_name is empty: the load balancer serves plain HTTP. Set domain_name and route53_zone_id (production.tfvars)."
+  }
+}
+
 module "edge" {
   source = "./modules/edge"
 

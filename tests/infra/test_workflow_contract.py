@@ -84,6 +84,34 @@ def test_oidc_roles_match_the_jobs_that_assume_them(workflows):
         assert "aws-access-key-id" not in creds["with"], "no long-lived keys"
 
 
+def test_a_called_workflow_gets_every_permission_its_jobs_request(workflows):
+    # GitHub validates a reusable workflow's nested jobs against the calling job's permissions
+    # before anything runs, skipped jobs included: a missing one rejects the whole caller.
+    rank = {"none": 0, "read": 1, "write": 2}
+    for name, wf in workflows.items():
+        callers = {j: job for j, job in wf["jobs"].items() if str(job.get("uses", "")).startswith("./.github/workflows/")}
+        for job_name, job in callers.items():
+            called = workflows[job["uses"].rsplit("/", 1)[1]]
+            granted = job.get("permissions") or wf.get("permissions") or {}
+            for nested_name, nested in called["jobs"].items():
+                for scope, level in (nested.get("permissions") or {}).items():
+                    assert rank[granted.get(scope, "none")] >= rank[level], \
+                        f"{name}:{job_name} grants {scope}: {granted.get(scope, 'none')}, {nested_name} asks {level}"
+
+
+def test_a_failed_smoke_test_redeploys_the_previous_release(workflows):
+    deploy_steps = steps(workflows["deploy.yml"]["jobs"]["deploy"])
+    names = [s.get("id") for s in deploy_steps]
+    assert names.index("previous") < names.index("smoke"), "the serving release is read before the apply"
+    previous = next(s for s in deploy_steps if s.get("id") == "previous")
+    assert "output -raw deployed_image" in previous["run"] and "output -raw app_version" in previous["run"]
+    rollback = deploy_steps[names.index("smoke") + 1]
+    assert "steps.smoke.outcome == 'failure'" in rollback["if"] and rollback["if"].startswith("failure()")
+    assert rollback["env"]["PREVIOUS_DIGEST"] == "${{ steps.previous.outputs.digest }}"
+    assert "terraform -chdir=terraform apply" in rollback["run"]
+    assert '-var "image_digest=${PREVIOUS_DIGEST}"' in rollback["run"]
+
+
 def test_no_secret_crosses_jobs(workflows):
     for name, wf in workflows.items():
         for job_name, job in wf["jobs"].items():

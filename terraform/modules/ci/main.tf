@@ -99,6 +99,8 @@ data "aws_iam_policy_document" "read" {
       "ec2:Describe*",
       "ecr:DescribeImages",
       "ecr:DescribeRepositories",
+      # The aws_ecr_repository data source reads the repository's tags too.
+      "ecr:ListTagsForResource",
       "ecs:Describe*",
       "ecs:List*",
       "elasticloadbalancing:Describe*",
@@ -217,7 +219,7 @@ resource "aws_iam_role_policy" "publish" {
 # --- deploy role ----------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "deploy" {
-  #checkov:skip=CKV_AWS_356:The "*" statements are APIs without resource-level permissions on create (EC2/VPC, RegisterTaskDefinition, ACM RequestCertificate, Application Auto Scaling); EC2 and ACM are pinned to the stack's region.
+  #checkov:skip=CKV_AWS_356:The "*" statements are APIs without resource-level permissions on create (EC2/VPC, RegisterTaskDefinition, ACM RequestCertificate, Application Auto Scaling) or on a zone the account does not own (the AWS-managed private DNS zone of an interface endpoint); EC2 and ACM are pinned to the stack's region.
   #checkov:skip=CKV_AWS_111:Same statements: write APIs that cannot be scoped by ARN. Everything scopable is limited to "<name>*" resources, PassRole to "<name>-*" roles and named services.
   statement {
     sid       = "WriteState"
@@ -277,6 +279,14 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # Interface endpoints with private DNS associate the VPC with an AWS-managed private hosted
+  # zone, which needs this permission on the caller; Route 53 is global, so no region condition.
+  statement {
+    sid       = "EndpointPrivateDns"
+    actions   = ["route53:AssociateVPCWithHostedZone"]
+    resources = ["*"]
+  }
+
   statement {
     sid     = "LoadBalancer"
     actions = ["elasticloadbalancing:*"]
@@ -301,10 +311,13 @@ data "aws_iam_policy_document" "deploy" {
       "ecs:UpdateCluster",
       "ecs:UpdateClusterSettings",
       "ecs:UpdateService",
+      # A cancelled apply stops the blue/green deployment (sigint_rollback), which rolls it back.
+      "ecs:StopServiceDeployment",
     ]
     resources = [
       "${local.arn_prefix.ecs}:cluster/${var.name}",
       "${local.arn_prefix.ecs}:service/${var.name}/*",
+      "${local.arn_prefix.ecs}:service-deployment/${var.name}/*",
       "${local.arn_prefix.ecs}:task-definition/${var.name}:*",
     ]
   }
@@ -433,6 +446,17 @@ data "aws_iam_policy_document" "deploy" {
       "${local.arn_prefix.cw}:alarm:${var.name}-*",
       "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${var.name}",
     ]
+  }
+
+  statement {
+    sid = "TargetTrackingAlarms"
+    # PutScalingPolicy (target tracking) creates and deletes its alarms as the caller.
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:PutMetricAlarm",
+    ]
+    resources = ["${local.arn_prefix.cw}:alarm:TargetTracking-service/${var.name}/*"]
   }
 
   statement {

@@ -166,6 +166,9 @@ resource "aws_db_instance" "this" {
 # successful rotation redeploys the service (service module, rotation.tf).
 resource "aws_secretsmanager_secret_rotation" "master" {
   secret_id = aws_db_instance.this.master_user_secret[0].secret_arn
+  # Not now: the first tasks start with the password just created, and a rotation during their
+  # start (or during the first deployment) would fail their migrations.
+  rotate_immediately = false
 
   rotation_rules {
     schedule_expression = var.password_rotation_schedule
