@@ -15,6 +15,30 @@ data "aws_ecr_repository" "app" {
 locals {
   # Value of the Service dimension on app metrics and of OTEL_SERVICE_NAME.
   service_dimension = "products-api"
+
+  # RDS PostgreSQL allows LEAST(DBInstanceClassMemory / 9531392, 5000) connections by default;
+  # DBInstanceClassMemory is the class's memory less what RDS keeps for itself (counted as 20 %).
+  db_memory_gib = {
+    "db.t4g.micro"  = 1
+    "db.t4g.small"  = 2
+    "db.t4g.medium" = 4
+    "db.t4g.large"  = 8
+    "db.m7g.large"  = 8
+    "db.r7g.large"  = 16
+  }
+  db_connection_budget = try(floor(0.8 * local.db_memory_gib[var.db_instance_class] * 1073741824 / 9531392), null)
+  # Blue and green tasks both hold their pools while traffic shifts and during the bake time.
+  peak_db_connections = 2 * var.max_capacity * var.db_max_connections
+}
+
+# A warning on every plan: at full scale during a deployment the pools would ask for more
+# connections than the database allows, and the refused ones would answer 503 (and trip the
+# 5xx alarm, rolling the release back).
+check "database_allows_every_pool" {
+  assert {
+    condition     = local.db_connection_budget == null || local.peak_db_connections <= local.db_connection_budget
+    error_message = "2 x max_capacity x db_max_connections = ${local.peak_db_connections} connections at the peak of a deployment, more than ${var.db_instance_class} allows (about ${coalesce(local.db_connection_budget, 0)}): lower db_max_connections or max_capacity, or choose a larger db_instance_class."
+  }
 }
 
 module "network" {
@@ -110,6 +134,7 @@ module "service" {
 
   shutdown_grace_seconds = 25
   stop_timeout           = 40
+  db_max_connections     = var.db_max_connections
 
   min_capacity           = var.min_capacity
   max_capacity           = var.max_capacity

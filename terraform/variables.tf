@@ -74,6 +74,12 @@ variable "db_instance_class" {
   default     = "db.t4g.micro"
 }
 
+variable "db_max_connections" {
+  description = "Connection pool size per task (DB_MAX_CONNECTIONS). During a blue/green deployment both sets of tasks hold their pools, so the database must allow 2 x max_capacity x this."
+  type        = number
+  default     = 10
+}
+
 variable "db_multi_az" {
   description = "Multi-AZ RDS (standby in a second AZ)."
   type        = bool

@@ -145,3 +145,19 @@ def test_otel_endpoint_points_at_the_collector_receiver(app_env, collector_confi
     receiver = grpc if protocol == "grpc" else http_
     assert endpoint == f"http://{receiver}", f"{endpoint} ({protocol}) vs receiver {receiver}"
     assert app_env["OTEL_SERVICE_NAME"] == "products-api"
+
+
+def test_production_pools_fit_the_database_during_a_deployment(root):
+    # terraform/main.tf's check "database_allows_every_pool", evaluated on production.tfvars:
+    # blue and green tasks at max_capacity each hold a full pool.
+    tfvars = dict(
+        re.findall(r'^(\w+)\s*=\s*"?([^"\n#]+?)"?\s*(?:#.*)?$', (root.path / "production.tfvars").read_text(), re.M)
+    )
+    value = lambda var: tfvars.get(var, root.default(var))  # noqa: E731
+    memory_gib = root.locals["db_memory_gib"][value("db_instance_class")]
+    budget = int(0.8 * memory_gib * 1073741824 / 9531392)
+    peak = 2 * int(value("max_capacity")) * int(value("db_max_connections"))
+    assert peak <= budget, f"{peak} connections at the peak of a deployment, {budget} allowed"
+    assert "database_allows_every_pool" in root.text
+    service_args = root.modules["service"]
+    assert service_args["db_max_connections"] == "${var.db_max_connections}"
