@@ -45,6 +45,8 @@ pub enum StartupError {
         #[source]
         source: io::Error,
     },
+    #[error("serving failed: {0}")]
+    Serve(#[source] io::Error),
 }
 
 /// A service with its database ready and its listeners bound, not yet serving.
@@ -152,7 +154,7 @@ impl Application {
             metrics_server,
             purge_expired_idempotency_keys(store.clone(), shutdown_for_purge)
         );
-        if let Err(err) = store.connection().clone().close().await {
+        if let Err(err) = store.close().await {
             tracing::warn!(error = %err, "closing the database pool");
         }
         tracing::info!("stopped");

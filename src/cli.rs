@@ -110,10 +110,7 @@ async fn serve(settings: Settings) -> Result<(), StartupError> {
     application
         .run_until_stopped(stop)
         .await
-        .map_err(|source| StartupError::Listen {
-            addr: ([0, 0, 0, 0], 0).into(),
-            source,
-        })
+        .map_err(StartupError::Serve)
 }
 
 async fn migrate(settings: Settings, action: MigrateAction) -> Result<(), StartupError> {

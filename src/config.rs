@@ -82,8 +82,9 @@ pub struct Settings {
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub rust_log: String,
 
-    /// On SIGTERM/SIGINT: accept for 1 s more (answers close their connections), stop accepting
-    /// and finish in-flight requests, all within this long; then flush traces and exit 0.
+    /// On SIGTERM/SIGINT: accept for 1 s more (at most half of this; answers close their
+    /// connections), stop accepting and finish in-flight requests, all within this long; then
+    /// flush traces and exit 0.
     #[arg(
         long,
         env = "SHUTDOWN_GRACE_SECONDS",
@@ -122,10 +123,6 @@ impl DatabaseUrl {
     /// The URL with its password; only for the database driver.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.0.starts_with("postgres")
     }
 }
 

@@ -94,6 +94,9 @@ struct Dialect {
     char_length: &'static str,
     /// The function that makes a character from its code point.
     chr: &'static str,
+    /// PostgreSQL matches patterns with regular expressions; SQLite (without an extension)
+    /// only with GLOB.
+    regex: bool,
 }
 
 impl Dialect {
@@ -107,6 +110,7 @@ impl Dialect {
                 physical_order: "ctid",
                 char_length: "char_length",
                 chr: "chr",
+                regex: true,
             }),
             DbBackend::Sqlite => Ok(Self {
                 name_type: "TEXT",
@@ -117,6 +121,7 @@ impl Dialect {
                 physical_order: "rowid",
                 char_length: "length",
                 chr: "char",
+                regex: false,
             }),
             other => Err(DbErr::BackendNotSupported {
                 db: other.as_str(),
@@ -129,15 +134,13 @@ impl Dialect {
     fn valid_name(&self, column: &str) -> String {
         let control = self.character_class(&NAME_CONTROL_RANGES);
         let white_space = self.character_class(&NAME_WHITE_SPACE_RANGES);
-        let [anywhere, at_start, at_end] = if self.chr == "chr" {
-            // PostgreSQL regular expressions.
+        let [anywhere, at_start, at_end] = if self.regex {
             [
                 format!("{column} ~ ({control})"),
                 format!("{column} ~ ('^' || {white_space})"),
                 format!("{column} ~ ({white_space} || '$')"),
             ]
         } else {
-            // SQLite GLOB patterns (no regular expressions without an extension).
             [
                 format!("{column} GLOB ('*' || {control} || '*')"),
                 format!("{column} GLOB ({white_space} || '*')"),

@@ -1,5 +1,7 @@
 //! Entity tags and the conditional request headers (RFC 9110 §8.8.3, §13.1.1–2).
 
+use poem_openapi::param::Header;
+
 use crate::domain::{Version, VersionMatch};
 
 /// The strong entity tag of a product version: `"3"`.
@@ -14,6 +16,14 @@ pub enum Comparison {
     Strong,
     /// `If-None-Match`: `W/"3"` matches `"3"`.
     Weak,
+}
+
+/// The condition an optional `If-Match`/`If-None-Match` header states, when it was sent.
+pub fn condition(header: &Header<Option<String>>, comparison: Comparison) -> Option<VersionMatch> {
+    header
+        .0
+        .as_deref()
+        .map(|value| parse_condition(value, comparison))
 }
 
 /// Parses an `If-Match`/`If-None-Match` value. Tags that are not one of ours are kept as

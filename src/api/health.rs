@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::ApiTags;
 use super::problem::{ApiError, Failure, statuses};
 use super::schema::Health;
-use crate::store::{Store, migrations};
+use crate::store::Store;
 
 /// Readiness fails when the database takes longer than this to answer.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -50,7 +50,8 @@ impl HealthApi {
     async fn readyz(&self, store: Data<&Store>) -> Result<HealthResponse, Failure<ReadyFailures>> {
         let check = async {
             store.ping().await.map_err(|err| err.to_string())?;
-            migrations::all_applied(store.connection())
+            store
+                .migrations_applied()
                 .await
                 .map_err(|err| err.to_string())
         };

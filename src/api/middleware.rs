@@ -1,5 +1,5 @@
-//! Cross-cutting request handling: the body limit, the request timeout, and turning every
-//! error into a problem response.
+//! Cross-cutting request handling: the body limit, the request timeout, turning every error
+//! into a problem response, and closing connections while the service drains.
 
 use std::time::Duration;
 

@@ -19,7 +19,6 @@ use poem::endpoint::make_sync;
 use poem::web::Html;
 use poem::{Endpoint, EndpointExt, Response, Route, get};
 
-pub use self::middleware::MAX_BODY_BYTES;
 use self::openapi::ApiTags;
 pub use self::openapi::{document, service};
 use crate::shutdown::Shutdown;

@@ -63,7 +63,8 @@ pub enum ApiError {
     /// Anything else; the cause is logged, never sent.
     #[error("internal error")]
     Internal,
-    /// A status raised by the HTTP framework itself (404 route, 405, 413, 415, …).
+    /// A status with no variant of its own, with its detail: the framework's (404 route, 405,
+    /// a bad parameter) and a few of ours (413, 415, a reused idempotency key, migrations pending).
     #[error("{detail}")]
     Http { status: StatusCode, detail: String },
 }

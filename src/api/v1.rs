@@ -7,7 +7,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::conditional::{Comparison, etag, parse_condition};
+use super::conditional::{Comparison, condition, etag};
 use super::idempotency::idempotent;
 use super::problem::{Failure, statuses};
 use super::schema::{Adjustment, NameInput, NewProduct, ProductPage, ProductView, QuantityUpdate};
@@ -184,10 +184,7 @@ impl V1Api {
     ) -> Result<GetResponse, Failure<GetFailures>> {
         let name = name.0.parse("name")?;
         let product = store.get(&name).await?;
-        let cached = if_none_match
-            .0
-            .as_deref()
-            .map(|h| parse_condition(h, Comparison::Weak))
+        let cached = condition(&if_none_match, Comparison::Weak)
             .is_some_and(|tags| tags.matches(product.version));
         if cached {
             return Ok(GetResponse::NotModified(etag(product.version)));
@@ -216,14 +213,8 @@ impl V1Api {
     ) -> Result<PutResponse, Failure<PutFailures>> {
         let name = name.0.parse("name")?;
         let quantity = Quantity::parse(body.0.quantity, "quantity")?;
-        let if_match = if_match
-            .0
-            .as_deref()
-            .map(|h| parse_condition(h, Comparison::Strong));
-        let if_none_match = if_none_match
-            .0
-            .as_deref()
-            .map(|h| parse_condition(h, Comparison::Weak));
+        let if_match = condition(&if_match, Comparison::Strong);
+        let if_none_match = condition(&if_none_match, Comparison::Weak);
         let outcome = store
             .put(&name, quantity, if_match.as_ref(), if_none_match.as_ref())
             .await?;
@@ -256,10 +247,7 @@ impl V1Api {
         if_match: Header<Option<String>>,
     ) -> Result<DeleteResponse, Failure<DeleteFailures>> {
         let name = name.0.parse("name")?;
-        let if_match = if_match
-            .0
-            .as_deref()
-            .map(|h| parse_condition(h, Comparison::Strong));
+        let if_match = condition(&if_match, Comparison::Strong);
         store.delete(&name, if_match.as_ref()).await?;
         Ok(DeleteResponse::Deleted)
     }

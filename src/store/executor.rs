@@ -9,7 +9,7 @@ use sea_orm::{
     QueryResult, Statement, TransactionTrait,
 };
 
-use crate::telemetry::database::StatementSpan;
+use crate::telemetry::database::traced;
 
 #[derive(Debug, Clone)]
 pub enum Executor {
@@ -25,18 +25,14 @@ impl Executor {
 
 /// Opens a transaction on `db`, traced like a statement.
 pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let span = StatementSpan::start(system_name(db.get_database_backend()), "BEGIN");
-    let result = db.begin().await;
-    span.end(&result);
-    result
+    let system = system_name(db.get_database_backend());
+    traced(system, "BEGIN".to_owned(), db.begin()).await
 }
 
 /// Commits `txn`, traced like a statement.
 pub async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
-    let span = StatementSpan::start(system_name(txn.get_database_backend()), "COMMIT");
-    let result = txn.commit().await;
-    span.end(&result);
-    result
+    let system = system_name(txn.get_database_backend());
+    traced(system, "COMMIT".to_owned(), txn.commit()).await
 }
 
 /// `db.system.name` as the OpenTelemetry conventions spell it.
@@ -58,43 +54,37 @@ impl ConnectionTrait for Executor {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let span = StatementSpan::start(self.system(), &stmt.sql);
-        let result = match self {
-            Self::Pool(db) => db.execute_raw(stmt).await,
-            Self::Transaction(txn) => txn.execute_raw(stmt).await,
-        };
-        span.end(&result);
-        result
+        let sql = stmt.sql.clone();
+        match self {
+            Self::Pool(db) => traced(self.system(), sql, db.execute_raw(stmt)).await,
+            Self::Transaction(txn) => traced(self.system(), sql, txn.execute_raw(stmt)).await,
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let span = StatementSpan::start(self.system(), sql);
-        let result = match self {
-            Self::Pool(db) => db.execute_unprepared(sql).await,
-            Self::Transaction(txn) => txn.execute_unprepared(sql).await,
-        };
-        span.end(&result);
-        result
+        let text = sql.to_owned();
+        match self {
+            Self::Pool(db) => traced(self.system(), text, db.execute_unprepared(sql)).await,
+            Self::Transaction(txn) => {
+                traced(self.system(), text, txn.execute_unprepared(sql)).await
+            }
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let span = StatementSpan::start(self.system(), &stmt.sql);
-        let result = match self {
-            Self::Pool(db) => db.query_one_raw(stmt).await,
-            Self::Transaction(txn) => txn.query_one_raw(stmt).await,
-        };
-        span.end(&result);
-        result
+        let sql = stmt.sql.clone();
+        match self {
+            Self::Pool(db) => traced(self.system(), sql, db.query_one_raw(stmt)).await,
+            Self::Transaction(txn) => traced(self.system(), sql, txn.query_one_raw(stmt)).await,
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let span = StatementSpan::start(self.system(), &stmt.sql);
-        let result = match self {
-            Self::Pool(db) => db.query_all_raw(stmt).await,
-            Self::Transaction(txn) => txn.query_all_raw(stmt).await,
-        };
-        span.end(&result);
-        result
+        let sql = stmt.sql.clone();
+        match self {
+            Self::Pool(db) => traced(self.system(), sql, db.query_all_raw(stmt)).await,
+            Self::Transaction(txn) => traced(self.system(), sql, txn.query_all_raw(stmt)).await,
+        }
     }
 
     fn support_returning(&self) -> bool {

@@ -96,6 +96,21 @@ impl Store {
             .map(Claim::Replay)
             .map_err(|err| StoreError::Internal(DbErr::Json(err.to_string())))
     }
+
+    /// Deletes every key older than [`RETENTION`] and returns how many; the service runs it
+    /// periodically, so the table holds about a day of keys, not all of them.
+    pub async fn purge_expired_idempotency_keys(&self) -> Result<u64, StoreError> {
+        let backend = self.connection().get_database_backend();
+        let deleted = self
+            .connection()
+            .execute_raw(statement(
+                backend,
+                "DELETE FROM idempotency_keys WHERE created_at < $1",
+                vec![retention_cutoff().into()],
+            ))
+            .await?;
+        Ok(deleted.rows_affected())
+    }
 }
 
 impl KeyedWrite {
@@ -139,29 +154,12 @@ fn exclusive(txn: Arc<DatabaseTransaction>) -> Result<DatabaseTransaction, Store
     })
 }
 
-/// `$n` placeholders as each backend spells them.
-impl Store {
-    /// Deletes every key older than [`RETENTION`] and returns how many; the service runs it
-    /// periodically, so the table holds about a day of keys, not all of them.
-    pub async fn purge_expired_idempotency_keys(&self) -> Result<u64, StoreError> {
-        let backend = self.connection().get_database_backend();
-        let deleted = self
-            .connection()
-            .execute_raw(statement(
-                backend,
-                "DELETE FROM idempotency_keys WHERE created_at < $1",
-                vec![retention_cutoff().into()],
-            ))
-            .await?;
-        Ok(deleted.rows_affected())
-    }
-}
-
 /// Keys created before this have expired.
 fn retention_cutoff() -> chrono::DateTime<Utc> {
     Utc::now() - chrono::Duration::from_std(RETENTION).expect("24 h fits")
 }
 
+/// `$n` placeholders as each backend spells them.
 fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => sql.to_owned(),

@@ -1,6 +1,6 @@
 //! Applying the `migration` crate's migrations, safely when several replicas start at once.
 
-use migration::{MigrationStatus, Migrator, MigratorTrait};
+use migration::{IntoSchemaManagerConnection, MigrationStatus, Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 /// What `products-api migrate …` (or start-up) asks for.
@@ -28,18 +28,18 @@ pub async fn run(db: &DatabaseConnection, action: Action) -> Result<(), DbErr> {
                 "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
             ))
             .await?;
-            match action {
-                Action::Up => Migrator::up(&txn, None).await?,
-                Action::Down => Migrator::down(&txn, Some(1)).await?,
-                Action::Fresh => Migrator::fresh(&txn).await?,
-            }
+            apply(&txn, action).await?;
             txn.commit().await
         }
-        _ => match action {
-            Action::Up => Migrator::up(db, None).await,
-            Action::Down => Migrator::down(db, Some(1)).await,
-            Action::Fresh => Migrator::fresh(db).await,
-        },
+        _ => apply(db, action).await,
+    }
+}
+
+async fn apply<'c>(db: impl IntoSchemaManagerConnection<'c>, action: Action) -> Result<(), DbErr> {
+    match action {
+        Action::Up => Migrator::up(db, None).await,
+        Action::Down => Migrator::down(db, Some(1)).await,
+        Action::Fresh => Migrator::fresh(db).await,
     }
 }
 

@@ -46,7 +46,7 @@ impl Store {
         }
     }
 
-    pub fn connection(&self) -> &DatabaseConnection {
+    pub(super) fn connection(&self) -> &DatabaseConnection {
         &self.pool
     }
 
@@ -118,9 +118,8 @@ impl Store {
                 .col_expr(Column::UpdatedAt, Expr::value(now()))
                 .filter(Column::Name.eq(name.as_str()))
                 .filter(version_condition(if_match));
-            if let Some(VersionMatch::OneOf(versions)) = if_none_match {
-                update =
-                    update.filter(version_condition(&VersionMatch::OneOf(versions.clone())).not());
+            if let Some(tags @ VersionMatch::OneOf(_)) = if_none_match {
+                update = update.filter(version_condition(tags).not());
             }
             let updated = update.exec_with_returning(&self.db).await?;
             return match updated.into_iter().next() {
@@ -161,7 +160,7 @@ impl Store {
                     PutOutcome::Replaced(product)
                 })
             }
-            // The condition held nothing back: no row came back from the conditional insert.
+            // The precondition held the write back: the conditional upsert returned no row.
             Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {
                 Err(StoreError::PreconditionFailed)
             }
@@ -241,6 +240,16 @@ impl Store {
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
         Ok(self.pool.ping().await?)
+    }
+
+    /// True when every migration this binary knows is applied (readiness).
+    pub async fn migrations_applied(&self) -> Result<bool> {
+        Ok(super::migrations::all_applied(&self.pool).await?)
+    }
+
+    /// Closes the pool's connections (at shutdown).
+    pub async fn close(&self) -> Result<()> {
+        Ok(self.pool.clone().close().await?)
     }
 }
 

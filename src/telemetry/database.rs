@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Display;
+use std::future::Future;
 
 use opentelemetry::trace::{Span as _, SpanKind, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, KeyValue};
@@ -11,13 +12,26 @@ use opentelemetry_sdk::trace::Span;
 
 use super::traces::tracer;
 
+/// Runs `statement`, the execution of `sql` on `system` (e.g. `postgresql`), in its client span
+/// when there is a request span to hang it under; outside a request (migrations at start-up,
+/// maintenance) nothing is recorded. The span has Error status when the statement fails.
+pub async fn traced<T, E: Display>(
+    system: &'static str,
+    sql: String,
+    statement: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let span = StatementSpan::start(system, sql);
+    let result = statement.await;
+    span.end(&result);
+    result
+}
+
 /// The span of one statement; dropped unfinished (a cancelled request), it still ends.
-pub struct StatementSpan(Option<Span>);
+struct StatementSpan(Option<Span>);
 
 impl StatementSpan {
-    /// Starts the span of `sql` on `system` (e.g. `postgresql`) when there is a request span to
-    /// hang it under; outside a request (migrations at start-up) nothing is recorded.
-    pub fn start(system: &'static str, sql: &str) -> Self {
+    /// `sql` is owned: it becomes the `db.query.text` attribute without another copy.
+    fn start(system: &'static str, sql: String) -> Self {
         let Some(tracer) = tracer() else {
             return Self(None);
         };
@@ -25,9 +39,9 @@ impl StatementSpan {
         if !parent.has_active_span() {
             return Self(None);
         }
-        let operation = operation(sql);
-        let collection = collection(sql);
-        let name = match collection {
+        let operation = operation(&sql);
+        let collection = collection(&sql).map(str::to_owned);
+        let name = match &collection {
             Some(table) => [&operation, " ", table].concat(),
             None => operation.to_string(),
         };
@@ -35,10 +49,10 @@ impl StatementSpan {
         attributes.extend([
             KeyValue::new("db.system.name", system),
             KeyValue::new("db.operation.name", operation),
-            KeyValue::new("db.query.text", sql.to_owned()),
+            KeyValue::new("db.query.text", sql),
         ]);
         if let Some(table) = collection {
-            attributes.push(KeyValue::new("db.collection.name", table.to_owned()));
+            attributes.push(KeyValue::new("db.collection.name", table));
         }
         let span = tracer
             .span_builder(name)
@@ -49,7 +63,7 @@ impl StatementSpan {
     }
 
     /// Ends the span, with Error status if the statement failed.
-    pub fn end<T, E: Display>(self, result: &Result<T, E>) {
+    fn end<T, E: Display>(self, result: &Result<T, E>) {
         if let Some(mut span) = self.0 {
             if let Err(err) = result {
                 span.set_status(Status::error(err.to_string()));
@@ -60,7 +74,7 @@ impl StatementSpan {
 }
 
 /// The statement's first keyword, upper-cased (`SELECT`, `INSERT`, …, `BEGIN`, `COMMIT`).
-fn operation(sql: &str) -> Cow<'static, str> {
+pub(super) fn operation(sql: &str) -> Cow<'static, str> {
     const KNOWN: [&str; 7] = [
         "SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT", "ROLLBACK",
     ];

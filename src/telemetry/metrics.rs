@@ -12,7 +12,7 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// The route label of requests that matched no operation.
+/// The route label of requests whose path matches no route (the 404s of unknown paths).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Every metric the service exports, registered in its own registry.
@@ -124,12 +124,15 @@ impl Metrics {
 
     /// Records one database statement; `sql` is only used for its first keyword.
     pub fn observe_query(&self, sql: &str, seconds: f64) {
-        let operation = match sql.split_whitespace().next().map(str::to_ascii_lowercase) {
-            Some(op) if ["select", "insert", "update", "delete"].contains(&op.as_str()) => op,
-            _ => "other".to_owned(),
+        let operation = match super::database::operation(sql).as_ref() {
+            "SELECT" => "select",
+            "INSERT" => "insert",
+            "UPDATE" => "update",
+            "DELETE" => "delete",
+            _ => "other",
         };
         self.query_duration
-            .with_label_values(&[&operation])
+            .with_label_values(&[operation])
             .observe(seconds);
     }
 

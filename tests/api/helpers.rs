@@ -260,14 +260,7 @@ impl TestApp {
             .await
             .expect("server task")
             .expect("server stops cleanly");
-        std::mem::replace(
-            &mut self.db,
-            TestDatabase {
-                url: String::new(),
-                pg_name: None,
-                _dir: None,
-            },
-        )
+        std::mem::replace(&mut self.db, TestDatabase::at(String::new()))
     }
 }
 

@@ -29,7 +29,7 @@ pub struct LegacyInput {
 impl LegacyInput {
     /// Applies the product rules to the decoded fields.
     pub fn parse(&self) -> Result<(ProductName, Quantity), RuleViolation> {
-        let name = ProductName::parse(&self.name.0, "Name")?;
+        let name = self.name.parse("Name")?;
         let quantity = Quantity::parse(self.quantity.unwrap_or(0), "quantity")?;
         Ok((name, quantity))
     }
