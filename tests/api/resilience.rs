@@ -9,6 +9,15 @@ use tokio::net::TcpStream;
 
 use crate::helpers::*;
 
+/// A transaction holding `products` exclusively: every statement on it waits until it ends.
+async fn lock_products(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    let lock = app.db.connect().await.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    lock
+}
+
 /// With one pooled connection held by a request that waits on a table lock, a second request
 /// gets 503 after the acquire timeout instead of queueing; the first gets 503 at the request
 /// timeout; once the lock is gone everything answers 200 again, each request its own row (the
@@ -31,11 +40,7 @@ async fn exhausted_pool_and_slow_queries_answer_503_promptly() {
     app.create("ball", 1).await;
     app.create("bat", 2).await;
 
-    let locker = app.db.connect().await;
-    let lock = locker.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = lock_products(&app).await;
 
     let started = Instant::now();
     let holder = tokio::spawn({
@@ -92,11 +97,7 @@ async fn abandoned_and_timed_out_requests_keep_the_metrics_true() {
     let db = TestDatabase::new(Backend::Postgres).await;
     let app = spawn_app_with(db, &["--request-timeout-seconds", "1"]).await;
     app.create("ball", 1).await;
-    let locker = app.db.connect().await;
-    let lock = locker.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = lock_products(&app).await;
 
     let mut abandoned = TcpStream::connect(app.address).await.unwrap();
     abandoned
