@@ -146,14 +146,10 @@ impl Application {
         let api_server = Server::new_with_acceptor(api)
             .idle_timeout(KEEP_ALIVE_IDLE)
             .run_with_graceful_shutdown(api_endpoint, stop_accepting(shutdown.clone()), grace);
-        let shutdown_for_purge = shutdown.clone();
+        let purge = purge_expired_idempotency_keys(store.clone(), shutdown.clone());
         let metrics_server = Server::new_with_acceptor(metrics_listener)
             .run_with_graceful_shutdown(metrics_endpoint, stop_accepting(shutdown), grace);
-        let (api_result, metrics_result, ()) = tokio::join!(
-            api_server,
-            metrics_server,
-            purge_expired_idempotency_keys(store.clone(), shutdown_for_purge)
-        );
+        let (api_result, metrics_result, ()) = tokio::join!(api_server, metrics_server, purge);
         if let Err(err) = store.close().await {
             tracing::warn!(error = %err, "closing the database pool");
         }

@@ -9,7 +9,7 @@ use sea_orm::{
     QueryResult, Statement, TransactionTrait,
 };
 
-use crate::telemetry::database::traced;
+use crate::telemetry::database::StatementSpan;
 
 #[derive(Debug, Clone)]
 pub enum Executor {
@@ -25,14 +25,16 @@ impl Executor {
 
 /// Opens a transaction on `db`, traced like a statement.
 pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let system = system_name(db.get_database_backend());
-    traced(system, "BEGIN".to_owned(), db.begin()).await
+    StatementSpan::start(system_name(db.get_database_backend()), "BEGIN")
+        .around(db.begin())
+        .await
 }
 
 /// Commits `txn`, traced like a statement.
 pub async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
-    let system = system_name(txn.get_database_backend());
-    traced(system, "COMMIT".to_owned(), txn.commit()).await
+    StatementSpan::start(system_name(txn.get_database_backend()), "COMMIT")
+        .around(txn.commit())
+        .await
 }
 
 /// `db.system.name` as the OpenTelemetry conventions spell it.
@@ -54,36 +56,34 @@ impl ConnectionTrait for Executor {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let sql = stmt.sql.clone();
+        let span = StatementSpan::start(self.system(), &stmt.sql);
         match self {
-            Self::Pool(db) => traced(self.system(), sql, db.execute_raw(stmt)).await,
-            Self::Transaction(txn) => traced(self.system(), sql, txn.execute_raw(stmt)).await,
+            Self::Pool(db) => span.around(db.execute_raw(stmt)).await,
+            Self::Transaction(txn) => span.around(txn.execute_raw(stmt)).await,
         }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let text = sql.to_owned();
+        let span = StatementSpan::start(self.system(), sql);
         match self {
-            Self::Pool(db) => traced(self.system(), text, db.execute_unprepared(sql)).await,
-            Self::Transaction(txn) => {
-                traced(self.system(), text, txn.execute_unprepared(sql)).await
-            }
+            Self::Pool(db) => span.around(db.execute_unprepared(sql)).await,
+            Self::Transaction(txn) => span.around(txn.execute_unprepared(sql)).await,
         }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let sql = stmt.sql.clone();
+        let span = StatementSpan::start(self.system(), &stmt.sql);
         match self {
-            Self::Pool(db) => traced(self.system(), sql, db.query_one_raw(stmt)).await,
-            Self::Transaction(txn) => traced(self.system(), sql, txn.query_one_raw(stmt)).await,
+            Self::Pool(db) => span.around(db.query_one_raw(stmt)).await,
+            Self::Transaction(txn) => span.around(txn.query_one_raw(stmt)).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let sql = stmt.sql.clone();
+        let span = StatementSpan::start(self.system(), &stmt.sql);
         match self {
-            Self::Pool(db) => traced(self.system(), sql, db.query_all_raw(stmt)).await,
-            Self::Transaction(txn) => traced(self.system(), sql, txn.query_all_raw(stmt)).await,
+            Self::Pool(db) => span.around(db.query_all_raw(stmt)).await,
+            Self::Transaction(txn) => span.around(txn.query_all_raw(stmt)).await,
         }
     }
 

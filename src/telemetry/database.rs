@@ -12,26 +12,15 @@ use opentelemetry_sdk::trace::Span;
 
 use super::traces::tracer;
 
-/// Runs `statement`, the execution of `sql` on `system` (e.g. `postgresql`), in its client span
-/// when there is a request span to hang it under; outside a request (migrations at start-up,
-/// maintenance) nothing is recorded. The span has Error status when the statement fails.
-pub async fn traced<T, E: Display>(
-    system: &'static str,
-    sql: String,
-    statement: impl Future<Output = Result<T, E>>,
-) -> Result<T, E> {
-    let span = StatementSpan::start(system, sql);
-    let result = statement.await;
-    span.end(&result);
-    result
-}
-
 /// The span of one statement; dropped unfinished (a cancelled request), it still ends.
-struct StatementSpan(Option<Span>);
+pub struct StatementSpan(Option<Span>);
 
 impl StatementSpan {
-    /// `sql` is owned: it becomes the `db.query.text` attribute without another copy.
-    fn start(system: &'static str, sql: String) -> Self {
+    /// Starts the span of `sql` on `system` (e.g. `postgresql`) when there is a request span to
+    /// hang it under; outside a request (migrations at start-up, maintenance) nothing is
+    /// recorded, and `sql` is not copied. The span borrows nothing, so the statement it names
+    /// can be moved into the future given to [`StatementSpan::around`].
+    pub fn start(system: &'static str, sql: &str) -> Self {
         let Some(tracer) = tracer() else {
             return Self(None);
         };
@@ -39,9 +28,9 @@ impl StatementSpan {
         if !parent.has_active_span() {
             return Self(None);
         }
-        let operation = operation(&sql);
-        let collection = collection(&sql).map(str::to_owned);
-        let name = match &collection {
+        let operation = operation(sql);
+        let collection = collection(sql);
+        let name = match collection {
             Some(table) => [&operation, " ", table].concat(),
             None => operation.to_string(),
         };
@@ -49,10 +38,10 @@ impl StatementSpan {
         attributes.extend([
             KeyValue::new("db.system.name", system),
             KeyValue::new("db.operation.name", operation),
-            KeyValue::new("db.query.text", sql),
+            KeyValue::new("db.query.text", sql.to_owned()),
         ]);
         if let Some(table) = collection {
-            attributes.push(KeyValue::new("db.collection.name", table));
+            attributes.push(KeyValue::new("db.collection.name", table.to_owned()));
         }
         let span = tracer
             .span_builder(name)
@@ -62,7 +51,16 @@ impl StatementSpan {
         Self(Some(span))
     }
 
-    /// Ends the span, with Error status if the statement failed.
+    /// Runs `statement` in this span, then ends it, with Error status if the statement failed.
+    pub async fn around<T, E: Display>(
+        self,
+        statement: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let result = statement.await;
+        self.end(&result);
+        result
+    }
+
     fn end<T, E: Display>(self, result: &Result<T, E>) {
         if let Some(mut span) = self.0 {
             if let Err(err) = result {

@@ -1,6 +1,6 @@
 //! Telemetry: logs, traces and metrics. `init` installs logging and tracing for the process;
 //! [`http::RequestTelemetry`] gives each request its span, metrics and access-log line, and
-//! [`database::traced`] gives each statement its span.
+//! [`database::StatementSpan`] gives each statement its span.
 
 pub mod database;
 pub mod http;
