@@ -3,15 +3,20 @@
 between them (in reverse order every other round), so that a noisy minute on a shared machine
 hits every side alike. Reports the median throughput and the median CPU the service spent per
 request (less sensitive to neighbours than throughput); for two sides, also the median of the
-per-round ratios of the second to the first, each from two runs seconds apart.
+per-round ratios of the second to the first, each from two runs seconds apart, with a 95 %
+interval for that median that assumes nothing about the noise's shape (order statistics: each
+round's ratio is as likely above the true median as below it). Where the identical runs of a
+noisy guest spread wider than the margin a target leaves, the interval says whether the
+target is met, missed, or not shown by this many rounds.
 
   bench/compare.py --binary target/a/products-api --binary target/b/products-api \
       --config pg_otel --workload read_one --rounds 4 --duration 5
-  bench/compare.py --config pg_off --config pg_otel --rounds 8     # telemetry on ÷ off
+  bench/compare.py --config pg_off --config pg_otel --rounds 12    # telemetry on ÷ off
 """
 
 import argparse
 import copy
+import math
 import os
 import statistics
 import sys
@@ -19,6 +24,24 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+
+
+def median_interval(values, confidence=0.95):
+    """The distribution-free interval for the median of `values`: the k-th smallest and k-th
+    largest, for the largest k that the sign test allows (None below 6 values, where even the
+    extremes give less than 95 %)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    tail = (1 - confidence) / 2
+    excluded, below = 0, 0.0
+    while True:
+        below += math.comb(n, excluded) / 2 ** n
+        if below > tail:
+            break
+        excluded += 1
+    if excluded == 0:
+        return None
+    return ordered[excluded - 1], ordered[n - excluded]
 
 
 def main():
@@ -75,8 +98,12 @@ def main():
                   f"p99 {statistics.median(x[2] for x in s):6.2f} ms, errors {sum(x[3] for x in s)}")
         if len(sides) == 2:
             ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
+            interval = median_interval(ratios)
+            interval = (f"95 % interval {interval[0]:.3f}–{interval[1]:.3f}" if interval
+                        else "too few rounds for a 95 % interval")
             print(f"{workload[0]:14} {sides[1]} ÷ {sides[0]}: median of per-round ratios "
-                  f"{statistics.median(ratios):.3f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
+                  f"{statistics.median(ratios):.3f}, {interval} "
+                  f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
 
 
 if __name__ == "__main__":
