@@ -98,8 +98,8 @@ def main():
                   f"p99 {statistics.median(x[2] for x in s):6.2f} ms, errors {sum(x[3] for x in s)}")
         if len(sides) == 2:
             ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
-            interval = median_interval(ratios)
-            interval = (f"95 % interval {interval[0]:.3f}–{interval[1]:.3f}" if interval
+            bounds = median_interval(ratios)
+            interval = (f"95 % interval {bounds[0]:.3f}–{bounds[1]:.3f}" if bounds
                         else "too few rounds for a 95 % interval")
             print(f"{workload[0]:14} {sides[1]} ÷ {sides[0]}: median of per-round ratios "
                   f"{statistics.median(ratios):.3f}, {interval} "
