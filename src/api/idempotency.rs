@@ -3,8 +3,12 @@
 //! not applied twice; the same key with another request is 422. Keys live 24 hours. 5xx
 //! responses are not kept, so such a request can be retried for real.
 
+use std::borrow::Cow;
+
 use poem::http::{HeaderValue, StatusCode};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
+use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult, Type};
 
 use super::problem::ApiError;
 use crate::store::Store;
@@ -14,7 +18,66 @@ pub const HEADER: &str = "Idempotency-Key";
 const REPLAYED: &str = "Idempotent-Replayed";
 /// Response headers worth replaying (the rest are recomputed per response).
 const KEPT_HEADERS: [&str; 3] = ["content-type", "location", "etag"];
-const MAX_KEY_CHARS: usize = 255;
+
+/// An `Idempotency-Key` value: 1–255 visible ASCII characters. The operations declare the header
+/// with this type, so the OpenAPI document states the rule that `idempotent` (which runs before
+/// the operation parses its parameters) enforces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    const MAX_CHARS: usize = 255;
+    /// The rule as a JSON Schema pattern: `!` to `~` are the visible ASCII characters.
+    const PATTERN: &str = "^[!-~]+$";
+
+    fn parse(key: &str) -> Result<Self, ApiError> {
+        let visible = key.bytes().all(|b| b.is_ascii_graphic());
+        if key.is_empty() || key.len() > Self::MAX_CHARS || !visible {
+            return Err(ApiError::BadRequest(format!(
+                "{HEADER}: must be 1–{} visible ASCII characters",
+                Self::MAX_CHARS
+            )));
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    fn from_header(value: &HeaderValue) -> Result<Self, ApiError> {
+        Self::parse(value.to_str().unwrap_or_default())
+    }
+}
+
+impl Type for IdempotencyKey {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> Cow<'static, str> {
+        "IdempotencyKey".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            min_length: Some(1),
+            max_length: Some(Self::MAX_CHARS),
+            pattern: Some(Self::PATTERN.to_owned()),
+            ..MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl ParseFromParameter for IdempotencyKey {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Self::parse(value).map_err(|err| ParseError::custom(err.to_string()))
+    }
+}
 
 /// The operation transform (`#[oai(transform = "idempotent")]`).
 pub fn idempotent<E: Endpoint + 'static>(inner: E) -> impl Endpoint {
@@ -22,7 +85,7 @@ pub fn idempotent<E: Endpoint + 'static>(inner: E) -> impl Endpoint {
         let Some(key) = req.headers().get(HEADER).cloned() else {
             return inner.call(req).await.map(IntoResponse::into_response);
         };
-        let key = valid_key(&key)?;
+        let key = IdempotencyKey::from_header(&key)?;
         let store = req
             .data::<Store>()
             .cloned()
@@ -33,7 +96,7 @@ pub fn idempotent<E: Endpoint + 'static>(inner: E) -> impl Endpoint {
         req.set_body(body);
 
         let write = match store
-            .claim_idempotency_key(&key, &request)
+            .claim_idempotency_key(&key.0, &request)
             .await
             .map_err(ApiError::from)?
         {
@@ -74,20 +137,6 @@ fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
         let _ = write!(text, "{byte:02x}");
     }
     text
-}
-
-fn valid_key(value: &HeaderValue) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::BadRequest(format!(
-            "{HEADER}: must be 1–{MAX_KEY_CHARS} visible ASCII characters"
-        ))
-    };
-    let key = value.to_str().map_err(|_| invalid())?;
-    let visible = key.bytes().all(|b| b.is_ascii_graphic());
-    if key.is_empty() || key.len() > MAX_KEY_CHARS || !visible {
-        return Err(invalid());
-    }
-    Ok(key.to_owned())
 }
 
 async fn record(response: &mut Response) -> Result<StoredResponse, ApiError> {

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::ApiTags;
 use super::body::JsonBody;
 use super::conditional::{Comparison, condition, etag};
-use super::idempotency::idempotent;
+use super::idempotency::{IdempotencyKey, idempotent};
 use super::problem::{Failure, statuses};
 use super::schema::{Adjustment, NameInput, NewProduct, ProductPage, ProductView, QuantityUpdate};
 use crate::domain::{Delta, Product, Quantity};
@@ -154,11 +154,8 @@ impl V1Api {
         &self,
         store: Data<&Store>,
         /// Makes retries safe: 1–255 visible ASCII characters, unique per intended write.
-        #[oai(
-            name = "Idempotency-Key",
-            validator(min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
-        )]
-        _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: Header<Option<IdempotencyKey>>,
         body: JsonBody<NewProduct>,
     ) -> Result<CreateResponse, Failure<CreateFailures>> {
         let name = body.0.name.parse("name")?;
@@ -268,11 +265,8 @@ impl V1Api {
         &self,
         store: Data<&Store>,
         /// Makes retries safe: 1–255 visible ASCII characters, unique per intended write.
-        #[oai(
-            name = "Idempotency-Key",
-            validator(min_length = 1, max_length = 255, pattern = r"^[!-~]+$")
-        )]
-        _idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: Header<Option<IdempotencyKey>>,
         /// The product name, percent-encoded.
         name: Path<NameInput>,
         metrics: Data<&Metrics>,
