@@ -22,7 +22,7 @@ const KEPT_HEADERS: [&str; 3] = ["content-type", "location", "etag"];
 /// An `Idempotency-Key` value: 1–255 visible ASCII characters. The operations declare the header
 /// with this type, so the OpenAPI document states the rule that `idempotent` (which runs before
 /// the operation parses its parameters) enforces.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
