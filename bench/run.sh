@@ -3,7 +3,8 @@
 #   bench/run.sh                      # everything, ~15 minutes: results in bench/results/
 #   bench/run.sh --duration 5         # shorter runs; any option of bench/harness.py passes through
 # It installs wrk (Debian) when missing, starts PostgreSQL on 127.0.0.1:5432 when it does not
-# answer, builds the release binary (`cargo build --release --locked`), and runs bench/harness.py.
+# answer, builds the release binary as the image does (`pgo/cargo.sh build --release --locked`),
+# and runs bench/harness.py.
 # Never part of `cargo test` or CI: it takes minutes and wants the machine to itself.
 set -euo pipefail
 
@@ -29,11 +30,13 @@ ensure_tools
 bash "$root/scripts/ensure-postgres.sh"
 target="${CARGO_TARGET_DIR:-$root/target}"
 if [[ -z "${BENCH_BINARY:-}" ]]; then
-  log "cargo build --release --locked"
-  cargo build --release --locked --quiet -p products-api
+  # The binary the image ships: the release build with the recorded profile (pgo/).
+  log "pgo/cargo.sh build --release --locked"
+  "$root/pgo/cargo.sh" build --release --locked --quiet -p products-api
+  triple="$(rustc -vV | sed -n 's/^host: //p')"
   # A copy, so a concurrent release build cannot swap the binary under a running benchmark.
   mkdir -p "$target/bench"
-  cp "$target/release/products-api" "$target/bench/products-api"
+  cp "$target/$triple/release/products-api" "$target/bench/products-api"
   BENCH_BINARY="$target/bench/products-api"
 fi
 if [[ -z "${BENCH_RECEIVER:-}" ]]; then

@@ -129,9 +129,10 @@ step_shellcheck() {
   scratch="$(mktemp -d)"
   mapfile -t files < <(workflows)
   "$tools/tests/bin/python" "$lint/extract_run_scripts.py" "$scratch" "${files[@]}"
-  shellcheck -x scripts/check-infra.sh scripts/smoke.sh scripts/verify-deployment.sh
+  mapfile -t scripts < <(git ls-files '*.sh' .ci/run)
+  shellcheck -x "${scripts[@]}"
   shellcheck -s bash -e SC2016 "$scratch"/*.sh
-  echo "shellcheck: clean ($(find "$scratch" -name '*.sh' | wc -l) workflow run blocks + 3 scripts)"
+  echo "shellcheck: clean ($(find "$scratch" -name '*.sh' | wc -l) workflow run blocks + ${#scripts[@]} scripts)"
   rm -rf "$scratch"
 }
 

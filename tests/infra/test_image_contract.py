@@ -1,6 +1,9 @@
-"""The image's build context (.dockerignore) holds everything the Dockerfile's cargo needs."""
+"""The image's build context (.dockerignore) holds everything the Dockerfile's cargo needs, and
+the image is compiled with the recorded profile (pgo/), as the benchmark's binary is."""
 
 import fnmatch
+import gzip
+import re
 import tomllib
 
 from conftest import ROOT
@@ -47,9 +50,30 @@ def test_crates_patched_in_by_path_reach_the_dependency_layer():
              if "path" in p]
     assert paths, "no crate is patched in by path"
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    builder = dockerfile[dockerfile.index(" AS builder"):dockerfile.index("cargo chef cook")]
+    builder = dockerfile[dockerfile.index(" AS builder"):dockerfile.index("chef cook")]
     copied = [line.split()[1] for line in builder.splitlines() if line.startswith("COPY ")]
     for path in paths:
         assert not ignored(f"{path}/Cargo.toml"), f"{path} is left out of the Docker build context"
         assert any(path == c or path.startswith(c.rstrip("/") + "/") for c in copied), \
             f"{path} is not copied before cargo chef cook"
+
+
+def test_the_image_and_the_benchmark_build_with_the_recorded_profile():
+    # pgo/: an indexed LLVM profile (its magic number, little-endian), gzipped, in the context.
+    profile = "pgo/products-api.profdata.gz"
+    assert not ignored(profile) and not ignored("pgo/cargo.sh"), "pgo/ is left out of the context"
+    with gzip.open(ROOT / profile) as f:
+        assert f.read(8) == b"\xfflprofi\x81", f"{profile} is not an indexed LLVM profile"
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    builder = dockerfile[dockerfile.index(" AS builder"):dockerfile.index(" AS runtime")]
+    cook = builder.index("chef cook")
+    assert any(line.startswith("COPY ") and "pgo/cargo.sh" in line and profile in line
+               for line in builder[:cook].splitlines()), "pgo/ is not copied before cargo chef cook"
+    # Every compilation in the image, and the benchmark's, goes through pgo/cargo.sh.
+    bench = (ROOT / "bench" / "run.sh").read_text(encoding="utf-8")
+    for name, text in (("Dockerfile", builder), ("bench/run.sh", bench)):
+        builds = [line for line in text.splitlines()
+                  if re.search(r"(chef cook|build --release).*(-p|--bin) products-api", line)
+                  and not line.lstrip().startswith(("#", "log "))]
+        assert builds and all("pgo/cargo.sh" in line for line in builds), \
+            f"{name} compiles the service without the profile: {builds}"
