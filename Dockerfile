@@ -23,8 +23,6 @@ COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
-# The final RUN pipes (the host triple names the binary's folder).
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY --from=planner /build/recipe.json recipe.json
 # The recipe skeletons workspace members, not crates patched in by path (vendor/README.md).
 COPY vendor vendor
@@ -38,7 +36,7 @@ COPY . .
 ARG GIT_REVISION=unknown
 ENV GIT_REVISION=${GIT_REVISION}
 RUN pgo/cargo.sh build --release --locked --bin products-api \
-    && install -D -m 0755 "target/$(rustc -vV | sed -n 's/^host: //p')/release/products-api" \
+    && install -D -m 0755 "target/$(rustc --print host-tuple)/release/products-api" \
        /out/products-api
 
 # Runtime: glibc + libgcc only (rustls and bundled SQLite need no other system library),

@@ -33,7 +33,7 @@ if [[ -z "${BENCH_BINARY:-}" ]]; then
   # The binary the image ships: the release build with the recorded profile (pgo/).
   log "pgo/cargo.sh build --release --locked"
   "$root/pgo/cargo.sh" build --release --locked --quiet -p products-api
-  triple="$(rustc -vV | sed -n 's/^host: //p')"
+  triple="$(rustc --print host-tuple)"
   # A copy, so a concurrent release build cannot swap the binary under a running benchmark.
   mkdir -p "$target/bench"
   cp "$target/$triple/release/products-api" "$target/bench/products-api"

@@ -13,6 +13,6 @@ if [[ ! -f "$profile" || "$here/products-api.profdata.gz" -nt "$profile" ]]; the
   gzip -dc "$here/products-api.profdata.gz" >"$profile.tmp"
   mv "$profile.tmp" "$profile"
 fi
-export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
+export CARGO_BUILD_TARGET="${CARGO_BUILD_TARGET:-$(rustc --print host-tuple)}"
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Cprofile-use=$profile"
 exec cargo "$@"

@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
-triple="$(rustc -vV | sed -n 's/^host: //p')"
+triple="$(rustc --print host-tuple)"
 work="$target/pgo"
 rm -rf "$work/counters"
 mkdir -p "$work/counters"
