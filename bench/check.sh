@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/check.sh --smoke: proves the harness still works — every workload through wrk and pgbench,
-# PostgreSQL with telemetry exported and SQLite without, start-to-ready, results and chart — in
-# about 40 s, against an already-built binary (PRODUCTS_API_BIN, default target/debug). The
-# figures mean nothing (debug build, 1 s runs); the check fails on any harness error or any
-# request error. It writes to target/bench-smoke/, never to bench/results/.
+# PostgreSQL with telemetry exported and SQLite without, start-to-ready, results and chart, then
+# one paired round of compare.py against the ceiling — in about 50 s, against an already-built
+# binary (PRODUCTS_API_BIN, default target/debug). The figures mean nothing (debug build, 1 s
+# runs); the check fails on any harness error or any request error. It writes to
+# target/bench-smoke/, never to bench/results/.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,3 +50,15 @@ assert spans > 0.5, f"telemetry on, but only {spans:.2f} spans per request reach
 assert open(f"{out}/chart.svg").read().startswith("<svg"), "no chart"
 print(f"bench smoke: {len(workloads)} workloads × ceiling + {results['parameters']['configs']}: ok")
 PY
+# compare.py's paired rounds, the ceiling as a side included: one round of 1 s, errors fail it.
+timeout 60 python3 "$root/bench/compare.py" --ceiling --binary "$binary" --receiver "$receiver" \
+  --config pg_otel --rounds 1 --duration 1 --warmup 0 >"$out/compare.log" 2>&1 || {
+  cat "$out/compare.log" >&2
+  exit 1
+}
+if ! grep -q "÷ pgbench ceiling" "$out/compare.log" || grep -Eq "errors [1-9]" "$out/compare.log"; then
+  cat "$out/compare.log" >&2
+  echo "bench smoke: compare.py gave no ratio, or errors" >&2
+  exit 1
+fi
+echo "bench smoke: compare.py --ceiling: ok"

@@ -2,7 +2,8 @@
 """A/B of two or more builds, or configurations, on one workload: short runs alternating
 between them (in reverse order every other round), so that a noisy minute on a shared machine
 hits every side alike. Reports the median throughput and the median CPU the service spent per
-request (less sensitive to neighbours than throughput); for two sides, also the median of the
+request (less sensitive to neighbours than throughput), and where the machine's CPU per request
+went, process by process; for two sides, also the median of the
 per-round ratios of the second to the first, each from two runs seconds apart, with a 95 %
 interval for that median that assumes nothing about the noise's shape (order statistics: each
 round's ratio is as likely above the true median as below it). Where the identical runs of a
@@ -12,6 +13,12 @@ target is met, missed, or not shown by this many rounds.
   bench/compare.py --binary target/a/products-api --binary target/b/products-api \
       --config pg_otel --workload read_one --rounds 4 --duration 5
   bench/compare.py --config pg_off --config pg_otel --rounds 12    # telemetry on ÷ off
+  bench/compare.py --ceiling --config pg_otel --rounds 12          # service ÷ pgbench ceiling
+
+With `--ceiling`, pgbench's ceiling (as in harness.py) is the first side, so each round's ratio
+is the service's throughput over the ceiling's measured seconds before or after it: on a guest
+whose speed drifts by a third within minutes, a ratio of two best rounds taken minutes apart
+says more about the drift than about the service.
 """
 
 import argparse
@@ -56,6 +63,8 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--env", action="append", default=[])
+    parser.add_argument("--ceiling", action="store_true",
+                        help="pgbench's ceiling as the first side (ratios are then service ÷ ceiling)")
     harness.add_receiver_arguments(parser)
     args = parser.parse_args()
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
@@ -68,6 +77,11 @@ def main():
 
     receiver = harness.Receiver(args.receiver, args.otlp_protocol)
     runners, sides = [], []
+    if args.ceiling:
+        ceiling_args = copy.copy(args)
+        ceiling_args.binary = os.path.abspath(args.binary[0])  # migrates the ceiling's database
+        runners.append(harness.Ceiling(ceiling_args, workdir))
+        sides.append("pgbench ceiling (statements/s)")
     for config in configs:
         for i, binary in enumerate(args.binary):
             run_args = copy.copy(args)
@@ -83,8 +97,9 @@ def main():
             for round_index in range(args.rounds):
                 for i, runner in harness.round_order(list(enumerate(runners)), round_index):
                     r = runner.measure(workload)
+                    per_request = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
                     samples[(i, workload[0])].append(
-                        (r["rps"], r["cpu"]["service_cores"] / r["rps"] * 1e6, r["p99_ms"], r["errors"]))
+                        (r["rps"], per_request["service_cores"], r["p99_ms"], r["errors"], per_request))
     finally:
         for runner in runners:
             runner.teardown()
@@ -96,6 +111,12 @@ def main():
             print(f"{workload[0]:14} {side:50} median {statistics.median(x[0] for x in s):8.0f} req/s "
                   f"(max {max(x[0] for x in s):6.0f}), service {statistics.median(x[1] for x in s):5.1f} µs/request, "
                   f"p99 {statistics.median(x[2] for x in s):6.2f} ms, errors {sum(x[3] for x in s)}")
+            # Where the machine's time went, per request: a cost that lands outside the service
+            # (the receiver, PostgreSQL, the kernel) shows here and not in the service's figure.
+            machine = {k: statistics.median(x[4][k] for x in s) for k in s[0][4]}
+            print(f"{'':14} {'':50} machine {machine['machine_busy_cores']:5.1f} µs/request: "
+                  f"service {machine['service_cores']:.1f}, PostgreSQL {machine['postgres_cores']:.1f}, "
+                  f"load generator {machine['load_generator_cores']:.1f}, other {machine['other_cores']:.1f}")
         if len(sides) == 2:
             ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
             bounds = median_interval(ratios)
