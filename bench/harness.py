@@ -37,6 +37,12 @@ import chart  # noqa: E402  (bench/chart.py)
 
 HOST = "127.0.0.1"
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+# Every client (psql, pgbench, products-api, the reference) connects with this sslmode. TLS adds
+# about the same CPU to every statement, which is a far larger share of a pgbench statement
+# than of a service request (read one: pgbench 38.2k statements/s without TLS, 21.5k with it;
+# products-api 0.87 of its speed; docs/performance.md), so a ceiling over TLS flatters every
+# ratio. Off unless BENCH_PG_SSLMODE says otherwise.
+PG_SSLMODE = os.environ.get("BENCH_PG_SSLMODE", "disable")
 HOT_SET = 1000
 
 # name, label, wrk script, pgbench scripts with weights, SQL statements per pgbench transaction
@@ -93,12 +99,17 @@ def psql(database, sql, attempts=5):
     """psql -c; retried, since a shared server may briefly have no connection slot free."""
     for attempt in range(attempts):
         try:
-            return run(["psql", f"{PG_ADMIN}/{database}", "-X", "-q", "-A", "-t",
+            return run(["psql", pg_url(database), "-X", "-q", "-A", "-t",
                         "-v", "ON_ERROR_STOP=1", "-c", sql]).strip()
         except subprocess.CalledProcessError as err:
             if attempt == attempts - 1 or "too many clients" not in (err.stderr or ""):
                 raise
             time.sleep(1)
+
+
+def pg_url(database):
+    """The URL of `database` on the benchmark's server, for libpq and sqlx alike."""
+    return f"{PG_ADMIN}/{database}?sslmode={PG_SSLMODE}"
 
 
 def recreate_pg_database(name):
@@ -370,7 +381,7 @@ def run_pgbench(args, database, scripts, duration, per_tx, workdir):
            "-D", f"hot_set={HOT_SET}"]
     for script, weight in scripts:
         cmd += ["-f", f"{os.path.join(BENCH, 'pgbench', script)}@{weight}"]
-    cmd.append(f"{PG_ADMIN}/{database}")  # libpq expands a URI given as the database name
+    cmd.append(pg_url(database))  # libpq expands a URI given as the database name
     proc = subprocess.run(cmd, text=True, capture_output=True, cwd=workdir, timeout=duration + 60)
     out = proc.stdout + proc.stderr
     tps = failed = None
@@ -481,7 +492,7 @@ def machine():
             return None
 
     pg_settings = {}
-    for name in ("shared_buffers", "max_connections", "synchronous_commit", "fsync"):
+    for name in ("shared_buffers", "max_connections", "synchronous_commit", "fsync", "ssl"):
         try:
             pg_settings[name] = psql("postgres", f"SHOW {name}")
         except subprocess.CalledProcessError:
@@ -493,6 +504,7 @@ def machine():
         "kernel": platform.release(),
         "postgres": psql("postgres", "SHOW server_version"),
         "postgres_settings": pg_settings,
+        "postgres_client_sslmode": PG_SSLMODE,
         "sqlite": _sqlite_version(),
         "wrk": version(["wrk", "-v"]),
         "pgbench": version(["pgbench", "--version"]),
@@ -518,7 +530,7 @@ class Ceiling:
 
     def setup(self):
         recreate_pg_database(self.db)
-        env = dict(os.environ, DATABASE_URL=f"{PG_ADMIN}/{self.db}", OTEL_SDK_DISABLED="true",
+        env = dict(os.environ, DATABASE_URL=pg_url(self.db), OTEL_SDK_DISABLED="true",
                    RUST_LOG="warn")
         subprocess.run([self.args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
         psql(self.db, "INSERT INTO products (name, quantity, version, created_at, updated_at) "
@@ -559,7 +571,7 @@ class ServiceRun:
     def setup(self):
         if self.db:
             recreate_pg_database(self.db)
-            url = f"{PG_ADMIN}/{self.db}"
+            url = pg_url(self.db)
         else:
             path = os.path.join(self.workdir, f"{self.name}.db")
             for suffix in ("", "-wal", "-shm"):
@@ -622,7 +634,7 @@ class ReferenceRun(ServiceRun):
 
     def setup(self):
         recreate_pg_database(self.db)
-        url = f"{PG_ADMIN}/{self.db}"
+        url = pg_url(self.db)
         env = dict(os.environ, DATABASE_URL=url, OTEL_SDK_DISABLED="true", RUST_LOG="warn")
         subprocess.run([self.args.binary, "migrate", "up"], env=env, check=True, capture_output=True)
         self.service = Service(self.args.reference, url, None, self.workdir, self.name)

@@ -43,7 +43,7 @@ def main():
     receiver = harness.Receiver(args.receiver, args.otlp_protocol)
     if backend == "postgres":
         harness.recreate_pg_database("bench_profile")
-        url = f"{harness.PG_ADMIN}/bench_profile"
+        url = harness.pg_url("bench_profile")
     else:
         path = os.path.join(work, "profile.db")
         for suffix in ("", "-wal", "-shm"):
