@@ -17,7 +17,9 @@ mkdir -p "$work/counters"
 rustup component add llvm-tools >/dev/null  # llvm-profdata, matching rustc's LLVM
 RUSTFLAGS="-Cprofile-generate=$work/counters" cargo build --release --locked --quiet \
   -p products-api --target "$triple" --target-dir "$work/instrumented"
-BENCH_BINARY="$work/instrumented/$triple/release/products-api" bench/run.sh \
+# Over TLS where the server offers it, as production talks to RDS (the benchmark itself connects
+# without it): the profile then covers rustls's record path too.
+BENCH_PG_SSLMODE=prefer BENCH_BINARY="$work/instrumented/$triple/release/products-api" bench/run.sh \
   --configs pg_otel,sqlite_otel --no-ceiling --duration 5 --warmup 1 --ready-runs 3 \
   --out "$work/training"
 
