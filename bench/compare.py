@@ -97,9 +97,8 @@ def main():
             for round_index in range(args.rounds):
                 for i, runner in harness.round_order(list(enumerate(runners)), round_index):
                     r = runner.measure(workload)
-                    per_request = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
-                    samples[(i, workload[0])].append(
-                        (r["rps"], per_request["service_cores"], r["p99_ms"], r["errors"], per_request))
+                    cpu_per_request = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
+                    samples[(i, workload[0])].append((r["rps"], r["p99_ms"], r["errors"], cpu_per_request))
     finally:
         for runner in runners:
             runner.teardown()
@@ -108,15 +107,15 @@ def main():
     for workload in workloads:
         for i, side in enumerate(sides):
             s = samples[(i, workload[0])]
+            # CPU per request, process by process: a cost that lands outside the service (the
+            # receiver, PostgreSQL, the kernel) shows there and not in the service's figure.
+            cpu = {k: statistics.median(x[3][k] for x in s) for k in s[0][3]}
             print(f"{workload[0]:14} {side:50} median {statistics.median(x[0] for x in s):8.0f} req/s "
-                  f"(max {max(x[0] for x in s):6.0f}), service {statistics.median(x[1] for x in s):5.1f} µs/request, "
-                  f"p99 {statistics.median(x[2] for x in s):6.2f} ms, errors {sum(x[3] for x in s)}")
-            # Where the machine's time went, per request: a cost that lands outside the service
-            # (the receiver, PostgreSQL, the kernel) shows here and not in the service's figure.
-            machine = {k: statistics.median(x[4][k] for x in s) for k in s[0][4]}
-            print(f"{'':14} {'':50} machine {machine['machine_busy_cores']:5.1f} µs/request: "
-                  f"service {machine['service_cores']:.1f}, PostgreSQL {machine['postgres_cores']:.1f}, "
-                  f"load generator {machine['load_generator_cores']:.1f}, other {machine['other_cores']:.1f}")
+                  f"(max {max(x[0] for x in s):6.0f}), service {cpu['service_cores']:5.1f} µs/request, "
+                  f"p99 {statistics.median(x[1] for x in s):6.2f} ms, errors {sum(x[2] for x in s)}")
+            print(f"{'':14} {'':50} machine {cpu['machine_busy_cores']:5.1f} µs/request: "
+                  f"PostgreSQL {cpu['postgres_cores']:.1f}, load generator "
+                  f"{cpu['load_generator_cores']:.1f}, other {cpu['other_cores']:.1f}")
         if len(sides) == 2:
             ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
             bounds = median_interval(ratios)
