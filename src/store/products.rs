@@ -247,6 +247,11 @@ impl Store {
         Ok(super::migrations::all_applied(&self.pool).await?)
     }
 
+    /// Folds SQLite's write-ahead log back into the database file ([`super::pool::truncate_wal`]).
+    pub async fn truncate_wal(&self) -> Result<()> {
+        Ok(super::pool::truncate_wal(&self.pool).await?)
+    }
+
     /// Closes the pool's connections (at shutdown).
     pub async fn close(&self) -> Result<()> {
         Ok(self.pool.clone().close().await?)
