@@ -27,8 +27,8 @@ pub const DRAIN: Duration = Duration::from_secs(1);
 const IDEMPOTENCY_PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// How often SQLite's write-ahead log is folded into the database file and truncated. Often,
-/// because each truncation holds writers back while it frees the log's blocks: at 10 s the
-/// benchmark's SQLite update p99 was 517 ms, at 2 s 118 ms (docs/performance.md).
+/// because writers wait for each checkpoint to finish, and a longer interval leaves it more to
+/// do: at 10 s the benchmark's SQLite update p99 was 517 ms, at 2 s 118 ms (docs/performance.md).
 pub const WAL_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Why the service could not start.
