@@ -28,8 +28,12 @@ pub enum Backend {
 pub struct TestDatabase {
     pub url: String,
     pg_name: Option<String>,
-    _dir: Option<tempfile::TempDir>,
+    /// The folder holding a SQLite database's file (removed with it).
+    sqlite_dir: Option<tempfile::TempDir>,
 }
+
+/// The SQLite database's file name inside its folder.
+const SQLITE_FILE: &str = "products.db";
 
 impl TestDatabase {
     pub async fn new(backend: Backend) -> Self {
@@ -38,12 +42,12 @@ impl TestDatabase {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!(
                     "sqlite://{}?mode=rwc",
-                    dir.path().join("products.db").display()
+                    dir.path().join(SQLITE_FILE).display()
                 );
                 Self {
                     url,
                     pg_name: None,
-                    _dir: Some(dir),
+                    sqlite_dir: Some(dir),
                 }
             }
             Backend::Postgres => {
@@ -65,7 +69,7 @@ impl TestDatabase {
                 Self {
                     url,
                     pg_name: Some(name),
-                    _dir: None,
+                    sqlite_dir: None,
                 }
             }
         }
@@ -76,8 +80,15 @@ impl TestDatabase {
         Self {
             url,
             pg_name: None,
-            _dir: None,
+            sqlite_dir: None,
         }
+    }
+
+    /// The SQLite database's file, for a database this test created on SQLite.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self.sqlite_dir
+            .as_ref()
+            .map(|dir| dir.path().join(SQLITE_FILE))
     }
 
     pub async fn connect(&self) -> DatabaseConnection {

@@ -23,8 +23,8 @@ async fn the_sqlite_write_ahead_log_is_truncated_while_the_service_runs() {
     use std::time::{Duration, Instant};
 
     let app = spawn_app(Backend::Sqlite).await;
-    let database = app.db.url.trim_start_matches("sqlite://");
-    let wal = format!("{}-wal", database.split('?').next().unwrap());
+    let database = app.db.sqlite_file().expect("a SQLite database");
+    let wal = format!("{}-wal", database.display());
     let wal_size = move || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
 
     // Writers and readers at once, so that a reader always holds the log.
