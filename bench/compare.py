@@ -98,7 +98,8 @@ def main():
                 for i, runner in harness.round_order(list(enumerate(runners)), round_index):
                     r = runner.measure(workload)
                     cpu_per_request = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
-                    samples[(i, workload[0])].append((r["rps"], r["p99_ms"], r["errors"], cpu_per_request))
+                    samples[(i, workload[0])].append((r["rps"], r["p99_ms"], r["errors"], cpu_per_request,
+                                                      r["cpu"]["steal_cores"]))
     finally:
         for runner in runners:
             runner.teardown()
@@ -115,7 +116,8 @@ def main():
                   f"p99 {statistics.median(x[1] for x in s):6.2f} ms, errors {sum(x[2] for x in s)}")
             print(f"{'':14} {'':50} machine {cpu['machine_busy_cores']:5.1f} µs/request: "
                   f"PostgreSQL {cpu['postgres_cores']:.1f}, load generator "
-                  f"{cpu['load_generator_cores']:.1f}, other {cpu['other_cores']:.1f}")
+                  f"{cpu['load_generator_cores']:.1f}, other {cpu['other_cores']:.1f}; "
+                  f"stolen by the hypervisor {cpu['steal_cores']:.1f}")
         if len(sides) == 2:
             ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
             bounds = median_interval(ratios)
@@ -124,6 +126,10 @@ def main():
             print(f"{workload[0]:14} {sides[1]} ÷ {sides[0]}: median of per-round ratios "
                   f"{statistics.median(ratios):.3f}, {interval} "
                   f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
+            # A pair with cores stolen on one side only is a pair the host, not the build, decided.
+            print(f"{'':14} cores stolen by the hypervisor per round, first side / second: "
+                  + ", ".join(f"{a[4]:.2f}/{b[4]:.2f}"
+                              for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])))
 
 
 if __name__ == "__main__":

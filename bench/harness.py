@@ -254,7 +254,10 @@ class RssSampler(threading.Thread):
 class CpuMeter:
     """Where the machine's CPU went during one run, in cores (CPU-seconds per second): the
     service, the PostgreSQL server processes, the load generator (wrk or pgbench, a child of
-    this harness), and everything else on the machine (other users, this harness, the OTLP receiver)."""
+    this harness), and everything else on the machine (other users, this harness, the OTLP receiver).
+    Apart from those, the time the hypervisor gave the guest's vCPUs to other guests (steal): no
+    work of this machine's, so not in its busy time, but the reason a run on a shared host can
+    answer fewer requests at the same CPU per request."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
@@ -299,14 +302,15 @@ class CpuMeter:
 
     @staticmethod
     def _machine():
+        """Ticks busy and stolen so far, over all CPUs."""
         with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-        idle = values[3] + values[4]
-        return sum(values[:8]) - idle
+            user, nice, system, idle, iowait, irq, softirq, steal = (
+                int(v) for v in f.readline().split()[1:9])
+        return user + nice + system + irq + softirq, steal
 
     def __enter__(self):
         self.t0 = time.perf_counter()
-        self.busy0 = self._machine()
+        self.busy0, self.steal0 = self._machine()
         self.pg_latest = {}
         self._sample_postgres()
         self.pg_start = dict(self.pg_latest)
@@ -322,7 +326,9 @@ class CpuMeter:
         seconds = time.perf_counter() - self.t0
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         to_cores = lambda ticks: ticks / self.TICK / seconds  # noqa: E731
-        busy = to_cores(self._machine() - self.busy0)
+        busy_ticks, steal_ticks = self._machine()
+        busy = to_cores(busy_ticks - self.busy0)
+        steal = to_cores(steal_ticks - self.steal0)
         self.stopping.set()
         self.poller.join()
         self._sample_postgres()
@@ -335,6 +341,7 @@ class CpuMeter:
             "postgres_cores": round(postgres, 2),
             "load_generator_cores": round(generator, 2),
             "other_cores": round(max(0.0, busy - service - postgres - generator), 2),
+            "steal_cores": round(steal, 2),
         }
         return False
 
@@ -827,7 +834,8 @@ def _cpu_cell(r, _ceiling):
         return None
     us = {k: v / r["rps"] * 1e6 for k, v in r["cpu"].items()}
     return (f"{us['service_cores']:.0f} / {us['postgres_cores']:.0f} / "
-            f"{us['load_generator_cores']:.0f} / {us['other_cores']:.0f}")
+            f"{us['load_generator_cores']:.0f} / {us['other_cores']:.0f} / "
+            f"{us['steal_cores']:.0f}")
 
 
 def summary_markdown(results):
@@ -843,7 +851,7 @@ def summary_markdown(results):
     lines += _per_config_table(results, "pgbench ceiling", _latency_cell)
     lines.append("")
     lines.append("CPU per request, µs: service / PostgreSQL / load generator / everything else on "
-                 "the machine (pgbench: per statement):\n")
+                 "the machine / stolen by the hypervisor (pgbench: per statement):\n")
     lines += _per_config_table(results, "pgbench ceiling", _cpu_cell)
     lines.append("")
     lines.append("Telemetry on/off (requests/s ratio):\n")
