@@ -139,19 +139,7 @@ impl<DB: Database> PoolConnection<DB> {
         let floating: Option<Floating<DB, Live<DB>>> =
             self.live.take().map(|live| live.float(self.pool.clone()));
 
-        let pool = self.pool.clone();
-
-        async move {
-            let returned_to_pool = if let Some(floating) = floating {
-                floating.return_to_pool().await
-            } else {
-                false
-            };
-
-            if !returned_to_pool {
-                pool.min_connections_maintenance(None).await;
-            }
-        }
+        return_floating(floating, self.pool.clone())
     }
 
     fn take_and_close(&mut self) -> impl Future<Output = ()> + Send + 'static {
@@ -173,6 +161,23 @@ impl<DB: Database> PoolConnection<DB> {
 
             pool.min_connections_maintenance(None).await;
         }
+    }
+}
+
+/// The task body of [`PoolConnection::return_to_pool`]; products-api patch (vendor/README.md):
+/// moved out of it, unchanged, so that `Drop` can run it for a connection `return_now` gave back.
+async fn return_floating<DB: Database>(
+    floating: Option<Floating<DB, Live<DB>>>,
+    pool: Arc<PoolInner<DB>>,
+) {
+    let returned_to_pool = if let Some(floating) = floating {
+        floating.return_to_pool().await
+    } else {
+        false
+    };
+
+    if !returned_to_pool {
+        pool.min_connections_maintenance(None).await;
     }
 }
 
@@ -203,9 +208,19 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             return;
         }
 
+        // products-api patch (vendor/README.md): a connection that needs no I/O to go back is
+        // released here; only the others are returned by a task, as upstream returns them all.
+        let floating = match self.live.take().map(|live| live.float(self.pool.clone())) {
+            Some(floating) => match floating.return_now() {
+                Ok(()) => return,
+                Err(floating) => Some(floating),
+            },
+            None => None,
+        };
+
         // We still need to spawn a task to maintain `min_connections`.
-        if self.live.is_some() || self.pool.options.min_connections > 0 {
-            crate::rt::spawn(self.return_to_pool());
+        if floating.is_some() || self.pool.options.min_connections > 0 {
+            crate::rt::spawn(return_floating(floating, self.pool.clone()));
         }
     }
 }
@@ -267,6 +282,30 @@ impl<DB: Database> Floating<DB, Live<DB>> {
 
     pub fn release(self) {
         self.guard.pool.clone().release(self);
+    }
+
+    /// products-api patch (vendor/README.md): [`Self::return_to_pool`] without a task, for a
+    /// connection that needs no I/O to go back: the pool open, the connection within its
+    /// lifetime, no `after_release` hook, and a flush that completes at once (nothing queued,
+    /// no reply owed). Any other connection is given back, for `return_to_pool`.
+    fn return_now(mut self) -> Result<(), Self> {
+        let pool = &self.guard.pool;
+        if pool.is_closed()
+            || is_beyond_max_lifetime(&self.inner, &pool.options)
+            || pool.options.after_release.is_some()
+        {
+            return Err(self);
+        }
+        // Polled once, with a waker that is never woken: a flush that would wait is dropped
+        // (flushing is cancel-safe) and done again by the task.
+        let flushed = std::pin::pin!(self.raw.flush())
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+        if let std::task::Poll::Ready(Ok(())) = flushed {
+            self.release();
+            Ok(())
+        } else {
+            Err(self)
+        }
     }
 
     /// Return the connection to the pool.
