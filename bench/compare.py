@@ -119,7 +119,8 @@ def main():
                   f"{cpu['load_generator_cores']:.1f}, other {cpu['other_cores']:.1f}; "
                   f"stolen by the hypervisor {cpu['steal_cores']:.1f}")
         if len(sides) == 2:
-            ratios = [b[0] / a[0] for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])]
+            rounds = list(zip(samples[(0, workload[0])], samples[(1, workload[0])]))
+            ratios = [b[0] / a[0] for a, b in rounds]
             bounds = median_interval(ratios)
             interval = (f"95 % interval {bounds[0]:.3f}–{bounds[1]:.3f}" if bounds
                         else "too few rounds for a 95 % interval")
@@ -128,8 +129,7 @@ def main():
                   f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
             # A pair with cores stolen on one side only is a pair the host, not the build, decided.
             print(f"{'':14} cores stolen by the hypervisor per round, first side / second: "
-                  + ", ".join(f"{a[4]:.2f}/{b[4]:.2f}"
-                              for a, b in zip(samples[(0, workload[0])], samples[(1, workload[0])])))
+                  + ", ".join(f"{a[4]:.2f}/{b[4]:.2f}" for a, b in rounds))
 
 
 if __name__ == "__main__":
