@@ -14,6 +14,7 @@ target is met, missed, or not shown by this many rounds.
       --config pg_otel --workload read_one --rounds 4 --duration 5
   bench/compare.py --config pg_off --config pg_otel --rounds 12    # telemetry on ÷ off
   bench/compare.py --ceiling --config pg_otel --rounds 12          # service ÷ pgbench ceiling
+  bench/compare.py --ceiling --config axum_ref --reference bench/reference/target/release/axum-sqlx-reference
 
 With `--ceiling`, pgbench's ceiling (as in harness.py) is the first side, so each round's ratio
 is the service's throughput over the ceiling's measured seconds before or after it: on a guest
@@ -65,8 +66,14 @@ def main():
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--ceiling", action="store_true",
                         help="pgbench's ceiling as the first side (ratios are then service ÷ ceiling)")
+    parser.add_argument("--reference", help=f"the bench/reference binary, for --config {harness.REFERENCE} "
+                        "(its database is migrated by the first --binary)")
     harness.add_receiver_arguments(parser)
     args = parser.parse_args()
+    if any(name == harness.REFERENCE for name in args.config or []) and not args.reference:
+        parser.error(f"--config {harness.REFERENCE} needs --reference")
+    if args.reference and not set(args.workload or ["read_one"]) <= set(harness.REFERENCE_WORKLOADS):
+        parser.error(f"{harness.REFERENCE} answers only {', '.join(harness.REFERENCE_WORKLOADS)}")
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
     args.binary = args.binary or [os.path.join(harness.ROOT, "target", "bench", "products-api")]
     configs = [c for name in (args.config or ["pg_otel"]) for c in harness.CONFIGS if c[0] == name]
@@ -83,6 +90,12 @@ def main():
         runners.append(harness.Ceiling(ceiling_args, workdir))
         sides.append("pgbench ceiling (statements/s)")
     for config in configs:
+        if config[0] == harness.REFERENCE:
+            run_args = copy.copy(args)
+            run_args.binary = os.path.abspath(args.binary[0])  # migrates the reference's database
+            runners.append(harness.ReferenceRun(run_args, config, receiver, workdir))
+            sides.append(f"{config[0]} {args.reference}")
+            continue
         for i, binary in enumerate(args.binary):
             run_args = copy.copy(args)
             run_args.binary = os.path.abspath(binary)
