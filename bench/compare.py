@@ -14,7 +14,7 @@ target is met, missed, or not shown by this many rounds.
       --config pg_otel --workload read_one --rounds 4 --duration 5
   bench/compare.py --config pg_off --config pg_otel --rounds 12    # telemetry on ÷ off
   bench/compare.py --ceiling --config pg_otel --rounds 12          # service ÷ pgbench ceiling
-  bench/compare.py --ceiling --config axum_ref --reference bench/reference/target/release/axum-sqlx-reference
+  bench/compare.py --ceiling --config axum_ref --reference target/reference/release/axum-sqlx-reference
 
 With `--ceiling`, pgbench's ceiling (as in harness.py) is the first side, so each round's ratio
 is the service's throughput over the ceiling's measured seconds before or after it: on a guest
