@@ -70,31 +70,31 @@ def main():
                         "(its database is migrated by the first --binary)")
     harness.add_receiver_arguments(parser)
     args = parser.parse_args()
+    args.workload = args.workload or ["read_one"]
     if harness.REFERENCE in (args.config or []):
         if not args.reference:
             parser.error(f"--config {harness.REFERENCE} needs --reference")
-        if not set(args.workload or ["read_one"]) <= set(harness.REFERENCE_WORKLOADS):
+        if not set(args.workload) <= set(harness.REFERENCE_WORKLOADS):
             parser.error(f"{harness.REFERENCE} answers only {', '.join(harness.REFERENCE_WORKLOADS)}")
     args.service_env = dict(kv.split("=", 1) for kv in args.env)
     args.binary = args.binary or [os.path.join(harness.ROOT, "target", "bench", "products-api")]
     configs = [c for name in (args.config or ["pg_otel"]) for c in harness.CONFIGS if c[0] == name]
-    workloads = [w for w in harness.WORKLOADS if w[0] in (args.workload or ["read_one"])]
+    workloads = [w for w in harness.WORKLOADS if w[0] in args.workload]
     work = os.path.join(harness.ROOT, "target", "bench")
     os.makedirs(work, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="compare-", dir=work)
 
     receiver = harness.Receiver(args.receiver, args.otlp_protocol)
     runners, sides = [], []
+    # The ceiling's and the reference's databases are migrated by the first --binary.
+    migrator_args = copy.copy(args)
+    migrator_args.binary = os.path.abspath(args.binary[0])
     if args.ceiling:
-        ceiling_args = copy.copy(args)
-        ceiling_args.binary = os.path.abspath(args.binary[0])  # migrates the ceiling's database
-        runners.append(harness.Ceiling(ceiling_args, workdir))
+        runners.append(harness.Ceiling(migrator_args, workdir))
         sides.append("pgbench ceiling (statements/s)")
     for config in configs:
         if config[0] == harness.REFERENCE:
-            run_args = copy.copy(args)
-            run_args.binary = os.path.abspath(args.binary[0])  # migrates the reference's database
-            runners.append(harness.ReferenceRun(run_args, config, receiver, workdir))
+            runners.append(harness.ReferenceRun(migrator_args, config, receiver, workdir))
             sides.append(f"{config[0]} {args.reference}")
             continue
         for i, binary in enumerate(args.binary):
