@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use poem::web::Data;
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
+use super::json::Json;
 use super::problem::{ApiError, Failure, statuses};
 use super::schema::Health;
 use crate::store::Store;

@@ -5,6 +5,7 @@ mod body;
 mod conditional;
 mod health;
 mod idempotency;
+mod json;
 mod legacy;
 mod middleware;
 mod openapi;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
 use poem_openapi::{Object, types::Example};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::domain::{NAME_MAX_CHARS, Product, ProductName, RuleViolation};
@@ -100,7 +100,8 @@ impl ToJSON for NameInput {
 }
 
 /// A product.
-#[derive(Debug, Clone, Object)]
+// Serialised by serde in responses (`api::json`); the two derives share the field names.
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "Product", example)]
 pub struct ProductView {
     pub name: String,
@@ -108,8 +109,16 @@ pub struct ProductView {
     pub quantity: i64,
     /// 1 on create, +1 on every change; the `ETag` is this number in quotes.
     pub version: i64,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// A timestamp as poem-openapi's `ToJSON` writes one (`to_rfc3339`: `+00:00`, sub-seconds as
+/// stored), so that serde's body is the one the document describes.
+fn rfc3339<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&at.to_rfc3339())
 }
 
 impl From<Product> for ProductView {
@@ -140,7 +149,7 @@ impl Example for ProductView {
 }
 
 /// One page of products in name order.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "ProductPage", example)]
 pub struct ProductPage {
     pub items: Vec<ProductView>,
@@ -205,7 +214,7 @@ impl Example for Adjustment {
 }
 
 /// Health status.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(rename = "Health")]
 pub struct Health {
     /// Always `ok`.

@@ -2,13 +2,13 @@
 
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
 use super::conditional::{Comparison, condition, etag};
 use super::idempotency::{IdempotencyKey, idempotent};
+use super::json::Json;
 use super::problem::{Failure, statuses};
 use super::schema::{Adjustment, NameInput, NewProduct, ProductPage, ProductView, QuantityUpdate};
 use crate::domain::{Delta, Product, Quantity};
